@@ -1,0 +1,406 @@
+//! The audit unit, "audit this resource", and the full scan and event runs built from it.
+//!
+//! For each resource: decide scope, read tags, read the focused parts, evaluate the checks whose
+//! inputs were read, reconcile with the stored findings, and commit conditionally. A failed read
+//! concludes nothing, so it can never resolve a finding.
+
+use crate::alert::{self, Alert};
+use crate::aws::{CallStats, Clients};
+use crate::checks::{self, Context, Eval};
+use crate::collect::s3::{self as s3c, BucketRead};
+use crate::collect::ReadFailure;
+use crate::config::Settings;
+use crate::error::{AwsError, AwsErrorKind};
+use crate::findings::{self, Change, Evaluation, Finding, Observation, Status, Transition};
+use crate::model::{timestamp, ResourceRef, ResourceType};
+use crate::snapshot::BucketPart;
+use crate::store::{Store, StoreError};
+use crate::trigger::{Focus, Target};
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// Receives progress of a full scan (the CLI draws a bar with it).
+pub trait Progress: Send + Sync {
+    fn start(&self, total: u64);
+    fn advance(&self);
+    fn finish(&self);
+}
+
+/// A failure recorded during a run. Nothing is concluded from the read that failed.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditError {
+    pub resource: String,
+    pub operation: String,
+    pub kind: AwsErrorKind,
+    pub code: Option<String>,
+    pub message: String,
+    pub retryable: bool,
+}
+
+impl AuditError {
+    fn new(resource: &str, e: &AwsError) -> Self {
+        AuditError {
+            resource: resource.to_string(),
+            operation: e.operation.to_string(),
+            kind: e.kind,
+            code: e.code.clone(),
+            message: e.message.clone(),
+            retryable: e.is_retryable(),
+        }
+    }
+
+    /// Whether the failure is vigil's own infrastructure (store, alerts) rather than an audited read.
+    pub fn is_infrastructure(&self) -> bool {
+        self.operation.starts_with("dynamodb:") || self.operation.starts_with("sns:")
+    }
+
+    pub fn to_aws_error(&self) -> AwsError {
+        AwsError { operation: "audit", kind: self.kind, code: self.code.clone(), message: format!("{}: {}", self.operation, self.message) }
+    }
+}
+
+/// What one run did. Serialized (without the finding and alert lists) as the Lambda's response.
+#[derive(Debug, Default, Serialize)]
+pub struct RunReport {
+    /// `full_scan`, `resources` or `ignored`.
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ignored_reason: Option<String>,
+    pub observed_at: String,
+    pub dry_run: bool,
+    pub resources_audited: u64,
+    pub resources_skipped: u64,
+    pub resources_deleted: u64,
+    /// (resource, check) pairs evaluated, and how many passed.
+    pub evaluated: u64,
+    pub passed: u64,
+    pub compliance_score: Option<f64>,
+    pub transitions: BTreeMap<Transition, u64>,
+    pub alerts_sent: u64,
+    pub audit_errors: Vec<AuditError>,
+    /// Resource types whose enumeration failed: their deletions were not swept.
+    pub incomplete_types: Vec<ResourceType>,
+    pub calls: CallStats,
+    pub wall_ms: u64,
+    /// Current failing findings of the audited resources (OPEN or SUPPRESSED).
+    #[serde(skip)]
+    pub findings: Vec<Finding>,
+    /// Alerts due in this run (published unless dry run or no topic).
+    #[serde(skip)]
+    pub alerts: Vec<Alert>,
+}
+
+/// The outcome of auditing one target.
+#[derive(Debug, Default)]
+struct Audited {
+    changes: Vec<Change>,
+    evaluated: u64,
+    passed: u64,
+    errors: Vec<AuditError>,
+    skipped: bool,
+    deleted: bool,
+}
+
+impl Audited {
+    fn skipped() -> Self {
+        Audited { skipped: true, ..Default::default() }
+    }
+
+    fn failed(resource: &str, e: &AwsError) -> Self {
+        Audited { errors: vec![AuditError::new(resource, e)], ..Default::default() }
+    }
+}
+
+enum Verdict<'e> {
+    Evaluated { evals: &'e [Evaluation], exempt: bool },
+    Deleted,
+}
+
+/// One run's audit machinery, borrowing the long-lived clients.
+pub struct Engine<'a> {
+    pub clients: &'a Clients,
+    pub settings: &'a Settings,
+    pub store: Option<&'a Store>,
+    pub account_id: &'a str,
+    pub now: DateTime<Utc>,
+    pub dry_run: bool,
+    pub progress: Option<Arc<dyn Progress>>,
+}
+
+/// Re-reads and recomputes this many times when a concurrent writer wins.
+const COMMIT_ATTEMPTS: usize = 3;
+
+impl Engine<'_> {
+    fn context(&self) -> Context {
+        Context {
+            account_id: self.account_id.to_string(),
+            trusted_accounts: self.settings.trusted_account_ids.clone(),
+            now: self.now,
+        }
+    }
+
+    fn in_regions(&self, region: &str) -> bool {
+        self.settings.regions.is_empty() || self.settings.regions.iter().any(|r| r == region)
+    }
+
+    /// Audits every supported resource in the configured regions, then resolves the findings of
+    /// resources that are gone (only for types whose listing completed).
+    pub async fn full_scan(&self) -> RunReport {
+        let mut report = RunReport { kind: "full_scan".into(), ..Default::default() };
+        let mut results = Vec::new();
+        let mut listed = BTreeSet::new();
+        match s3c::list_buckets(self.clients).await {
+            Ok(buckets) => {
+                let targets: Vec<Target> = buckets
+                    .into_iter()
+                    .map(|(name, region)| Target {
+                        resource: ResourceRef::bucket(name, self.account_id, region.unwrap_or_default()),
+                        focus: Focus::Everything,
+                    })
+                    .collect();
+                listed.extend(targets.iter().map(|t| t.resource.arn()));
+                results.extend(self.audit_all(&targets).await);
+                match self.sweep_deleted(ResourceType::S3Bucket, &listed).await {
+                    Ok(swept) => results.extend(swept),
+                    Err(e) => report.audit_errors.push(AuditError::new("AWS::S3::Bucket", &e)),
+                }
+            }
+            Err(e) => {
+                report.audit_errors.push(AuditError::new("AWS::S3::Bucket", &e));
+                report.incomplete_types.push(ResourceType::S3Bucket);
+            }
+        }
+        self.finish(report, results).await
+    }
+
+    /// Audits the given targets and forgets the deleted resources.
+    pub async fn resources(&self, audit: &[Target], deleted: &[ResourceRef]) -> RunReport {
+        let report = RunReport { kind: "resources".into(), ..Default::default() };
+        let mut results = self.audit_all(audit).await;
+        for r in deleted {
+            let mut r = r.clone();
+            if r.account.is_empty() {
+                r.account = self.account_id.to_string();
+            }
+            results.push(self.forget(&r).await);
+        }
+        self.finish(report, results).await
+    }
+
+    async fn audit_all(&self, targets: &[Target]) -> Vec<Audited> {
+        if let Some(p) = &self.progress {
+            p.start(targets.len() as u64);
+        }
+        let results = futures::stream::iter(targets)
+            .map(|t| async move {
+                let out = self.audit_target(t).await;
+                if let Some(p) = &self.progress {
+                    p.advance();
+                }
+                out
+            })
+            .buffer_unordered(self.settings.audit_concurrency.max(1))
+            .collect::<Vec<_>>()
+            .await;
+        if let Some(p) = &self.progress {
+            p.finish();
+        }
+        results
+    }
+
+    /// The audit unit.
+    async fn audit_target(&self, target: &Target) -> Audited {
+        let mut r = target.resource.clone();
+        if r.account.is_empty() {
+            r.account = self.account_id.to_string();
+        }
+        if let Some(suffix) = &self.settings.scope_name_suffix {
+            if !r.id.ends_with(suffix.as_str()) {
+                return Audited::skipped();
+            }
+        }
+        match r.kind {
+            ResourceType::S3Bucket => self.audit_bucket(r, target.focus).await,
+        }
+    }
+
+    async fn audit_bucket(&self, mut r: ResourceRef, focus: Focus) -> Audited {
+        let arn = r.arn();
+        if r.region.is_empty() {
+            match s3c::bucket_region(self.clients, &r.id).await {
+                Ok(Some(region)) => r.region = region,
+                Ok(None) => return self.forget(&r).await,
+                Err(e) => return Audited::failed(&arn, &e),
+            }
+        }
+        if !self.in_regions(&r.region) {
+            return Audited::skipped();
+        }
+        let tags = match s3c::read_tags(self.clients, &r).await {
+            Ok(Some(tags)) => tags,
+            Ok(None) => return self.forget(&r).await,
+            Err(e) => return Audited::failed(&arn, &e),
+        };
+        if let Some(scope) = &self.settings.scope_tag {
+            if !scope.matches(&tags) {
+                return Audited::skipped();
+            }
+        }
+        let exempt = self.settings.exempt_tag.matches(&tags);
+        let parts: &[BucketPart] = match focus {
+            Focus::Everything => BucketPart::ALL,
+            Focus::Bucket(parts) => parts,
+        };
+        let (bucket, failures) = match s3c::read_bucket(self.clients, &r, tags, parts).await {
+            BucketRead::Found { bucket, failures } => (bucket, failures),
+            BucketRead::Gone => return self.forget(&r).await,
+        };
+        let ctx = self.context();
+        let evals: Vec<Evaluation> = checks::for_type(ResourceType::S3Bucket)
+            .filter_map(|check| {
+                let outcome = match check.eval {
+                    Eval::Bucket(f) => f(&bucket, &ctx)?,
+                };
+                Some(Evaluation { check, outcome })
+            })
+            .collect();
+        let mut out = self.record(&r, Verdict::Evaluated { evals: &evals, exempt }).await;
+        out.evaluated = evals.len() as u64;
+        out.passed = evals.iter().filter(|e| e.outcome == checks::Outcome::Pass).count() as u64;
+        out.errors.extend(failures.iter().map(|ReadFailure { resource_arn, error }| AuditError::new(resource_arn, error)));
+        out
+    }
+
+    /// Resolves a gone resource's findings ("resource deleted").
+    async fn forget(&self, r: &ResourceRef) -> Audited {
+        let mut out = self.record(r, Verdict::Deleted).await;
+        out.deleted = true;
+        out
+    }
+
+    /// Reconciles with the store and commits, re-reading on conflict.
+    async fn record(&self, r: &ResourceRef, verdict: Verdict<'_>) -> Audited {
+        let arn = r.arn();
+        let exempt = matches!(verdict, Verdict::Evaluated { exempt: true, .. });
+        let obs = Observation {
+            resource: r,
+            exempt,
+            at: timestamp(self.now),
+            at_epoch: self.now.timestamp(),
+            alert_min_severity: self.settings.alert_min_severity,
+            alerts_enabled: self.settings.topic_arn.is_some() && !self.dry_run,
+            resolved_ttl_days: self.settings.resolved_ttl_days,
+        };
+        let compute = |existing: &[Finding]| match &verdict {
+            Verdict::Evaluated { evals, .. } => findings::reconcile(existing, evals, &obs),
+            Verdict::Deleted => findings::resolve_deleted(existing, &obs),
+        };
+        let Some(store) = self.store else {
+            return Audited { changes: compute(&[]), ..Default::default() };
+        };
+        for _ in 0..COMMIT_ATTEMPTS {
+            let existing = match store.for_resource(&arn).await {
+                Ok(items) => items,
+                Err(e) => return Audited::failed(&arn, &store_error(e)),
+            };
+            let changes = compute(&existing);
+            if self.dry_run || changes.is_empty() {
+                return Audited { changes, ..Default::default() };
+            }
+            match store.commit(&changes).await {
+                Ok(()) => return Audited { changes, ..Default::default() },
+                Err(StoreError::Conflict) => {
+                    tracing::info!(resource = %arn, "finding changed concurrently; re-reading");
+                    continue;
+                }
+                Err(e) => return Audited::failed(&arn, &store_error(e)),
+            }
+        }
+        let e = AwsError {
+            operation: "dynamodb:TransactWriteItems",
+            kind: AwsErrorKind::Throttled,
+            code: Some("TransactionCanceled".into()),
+            message: format!("findings kept changing concurrently after {COMMIT_ATTEMPTS} attempts"),
+        };
+        Audited::failed(&arn, &e)
+    }
+
+    /// Resolves findings of resources of `kind` that have unresolved findings but were not listed.
+    async fn sweep_deleted(&self, kind: ResourceType, listed: &BTreeSet<String>) -> Result<Vec<Audited>, AwsError> {
+        let Some(store) = self.store else { return Ok(Vec::new()) };
+        let active = store.active_resources(kind.as_str(), self.account_id).await.map_err(store_error)?;
+        let mut out = Vec::new();
+        for arn in active.into_iter().filter(|a| !listed.contains(a)) {
+            let Some(mut r) = ResourceRef::from_arn(&arn) else { continue };
+            r.account = self.account_id.to_string();
+            tracing::info!(resource = %arn, "resource no longer exists; resolving its findings");
+            out.push(self.forget(&r).await);
+        }
+        Ok(out)
+    }
+
+    /// Totals the results, publishes the alerts due and marks them delivered.
+    async fn finish(&self, mut report: RunReport, results: Vec<Audited>) -> RunReport {
+        report.observed_at = timestamp(self.now);
+        report.dry_run = self.dry_run;
+        for a in results {
+            if a.skipped {
+                report.resources_skipped += 1;
+                continue;
+            }
+            if a.deleted {
+                report.resources_deleted += 1;
+            } else if a.errors.is_empty() || a.evaluated > 0 {
+                report.resources_audited += 1;
+            }
+            report.evaluated += a.evaluated;
+            report.passed += a.passed;
+            report.audit_errors.extend(a.errors);
+            for c in a.changes {
+                *report.transitions.entry(c.transition).or_default() += 1;
+                if c.alert {
+                    report.alerts.push(Alert::new(&c.finding, c.transition));
+                }
+                if c.finding.status != Status::Resolved {
+                    report.findings.push(c.finding);
+                }
+            }
+        }
+        report.findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.resource_arn.cmp(&b.resource_arn)).then(a.check_id.cmp(&b.check_id)));
+        report.compliance_score = (report.evaluated > 0).then(|| report.passed as f64 / report.evaluated as f64 * 100.0);
+        if let (Some(topic), false) = (&self.settings.topic_arn, self.dry_run) {
+            if !report.alerts.is_empty() {
+                let (delivered, err) = alert::publish(&self.clients.sns, topic, &report.alerts).await;
+                report.alerts_sent = delivered.len() as u64;
+                if let Some(e) = err {
+                    tracing::error!(error = %e, "alerts not delivered; they stay pending and are retried on the next audit");
+                    report.audit_errors.push(AuditError::new(topic, &e));
+                }
+                if let Some(store) = self.store {
+                    for f in &delivered {
+                        if let Err(e) = store.clear_alert_pending(f).await {
+                            report.audit_errors.push(AuditError::new(&f.resource_arn, &store_error(e)));
+                        }
+                    }
+                }
+            }
+        }
+        report
+    }
+}
+
+fn store_error(e: StoreError) -> AwsError {
+    match e {
+        StoreError::Aws(e) => e,
+        StoreError::Conflict => AwsError {
+            operation: "dynamodb:TransactWriteItems",
+            kind: AwsErrorKind::Throttled,
+            code: Some("TransactionCanceled".into()),
+            message: e.to_string(),
+        },
+        StoreError::Decode(m) => AwsError { operation: "dynamodb:Query", kind: AwsErrorKind::Other, code: None, message: m },
+    }
+}

@@ -1,0 +1,280 @@
+//! AWS client setup, built once per cold start, plus the call recorder every client carries.
+//!
+//! The recorder counts operations and time per service for run summaries and benchmarks. When
+//! `VIGIL_OPS_LOG` names a file, it also appends `service:Operation` lines there, which the
+//! least-privilege test compares with the template's IAM actions.
+
+use crate::error::{AwsError, AwsErrorKind};
+use aws_config::{retry::RetryConfig, timeout::TimeoutConfig, BehaviorVersion, Region, SdkConfig};
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeSerializationInterceptorContextRef, FinalizerInterceptorContextRef,
+};
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::orchestrator::{HttpResponse, Metadata};
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Loads the shared SDK configuration: region, credentials and endpoints from the environment
+/// (`AWS_REGION`, `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`, ...), with bounded timeouts.
+pub async fn load_sdk_config() -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(3))
+                .operation_attempt_timeout(Duration::from_secs(10))
+                .operation_timeout(Duration::from_secs(30))
+                .build(),
+        )
+        .retry_config(RetryConfig::standard().with_max_attempts(4))
+        .load()
+        .await
+}
+
+/// Counts of AWS operations and time spent per service.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct CallStats {
+    /// `service:Operation` → calls.
+    pub operations: BTreeMap<String, u64>,
+    /// service → milliseconds spent in calls (summed over concurrent calls).
+    pub service_ms: BTreeMap<String, u64>,
+}
+
+impl CallStats {
+    pub fn total(&self) -> u64 {
+        self.operations.values().sum()
+    }
+
+    /// The calls made since `earlier` was taken.
+    pub fn since(&self, earlier: &CallStats) -> CallStats {
+        let diff = |now: &BTreeMap<String, u64>, then: &BTreeMap<String, u64>| {
+            now.iter()
+                .filter_map(|(k, v)| {
+                    let d = v.saturating_sub(then.get(k).copied().unwrap_or(0));
+                    (d > 0).then(|| (k.clone(), d))
+                })
+                .collect()
+        };
+        CallStats {
+            operations: diff(&self.operations, &earlier.operations),
+            service_ms: diff(&self.service_ms, &earlier.service_ms),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct RecorderState {
+    stats: CallStats,
+    log: Option<std::fs::File>,
+}
+
+/// An SDK interceptor that records every operation a client performs.
+#[derive(Debug, Clone, Default)]
+pub struct CallRecorder {
+    state: Arc<Mutex<RecorderState>>,
+}
+
+#[derive(Debug)]
+struct CallStart(Instant);
+
+impl Storable for CallStart {
+    type Storer = StoreReplace<Self>;
+}
+
+impl CallRecorder {
+    /// A recorder that also appends to `VIGIL_OPS_LOG` when it is set.
+    pub fn from_env() -> Self {
+        let log = std::env::var_os("VIGIL_OPS_LOG").and_then(|path| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+                .map_err(|e| tracing::warn!(error = %e, "cannot open VIGIL_OPS_LOG; operations not logged"))
+                .ok()
+        });
+        CallRecorder { state: Arc::new(Mutex::new(RecorderState { stats: CallStats::default(), log })) }
+    }
+
+    pub fn snapshot(&self) -> CallStats {
+        self.state.lock().map(|s| s.stats.clone()).unwrap_or_default()
+    }
+
+    fn record(&self, service: &str, operation: &str) {
+        let key = format!("{}:{operation}", service.to_ascii_lowercase());
+        if let Ok(mut state) = self.state.lock() {
+            *state.stats.operations.entry(key.clone()).or_default() += 1;
+            if let Some(file) = state.log.as_mut() {
+                // One short line per write, so concurrent appenders do not interleave.
+                let _ = file.write_all(format!("{key}\n").as_bytes());
+            }
+        }
+    }
+
+    fn record_time(&self, service: &str, elapsed: Duration) {
+        if let Ok(mut state) = self.state.lock() {
+            *state.stats.service_ms.entry(service.to_ascii_lowercase()).or_default() += elapsed.as_millis() as u64;
+        }
+    }
+}
+
+impl Intercept for CallRecorder {
+    fn name(&self) -> &'static str {
+        "VigilCallRecorder"
+    }
+
+    fn read_before_serialization(
+        &self,
+        _ctx: &BeforeSerializationInterceptorContextRef<'_>,
+        _rc: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        if let Some(meta) = cfg.load::<Metadata>() {
+            self.record(meta.service(), meta.name());
+        }
+        cfg.interceptor_state().store_put(CallStart(Instant::now()));
+        Ok(())
+    }
+
+    fn read_after_execution(
+        &self,
+        _ctx: &FinalizerInterceptorContextRef<'_>,
+        _rc: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        if let (Some(meta), Some(start)) = (cfg.load::<Metadata>(), cfg.load::<CallStart>()) {
+            self.record_time(meta.service(), start.0.elapsed());
+        }
+        Ok(())
+    }
+}
+
+/// The clients vigil uses, created once and lent to every invocation.
+#[derive(Debug)]
+pub struct Clients {
+    sdk: SdkConfig,
+    s3_by_region: Mutex<HashMap<String, aws_sdk_s3::Client>>,
+    path_style: bool,
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub sns: aws_sdk_sns::Client,
+    pub sts: aws_sdk_sts::Client,
+    pub recorder: CallRecorder,
+}
+
+impl Clients {
+    pub fn new(sdk: &SdkConfig, recorder: CallRecorder) -> Self {
+        let dynamodb = aws_sdk_dynamodb::Client::from_conf(
+            aws_sdk_dynamodb::config::Builder::from(sdk).interceptor(recorder.clone()).build(),
+        );
+        let sns = aws_sdk_sns::Client::from_conf(aws_sdk_sns::config::Builder::from(sdk).interceptor(recorder.clone()).build());
+        let sts = aws_sdk_sts::Client::from_conf(aws_sdk_sts::config::Builder::from(sdk).interceptor(recorder.clone()).build());
+        // A custom endpoint (moto, LocalStack, a VPC endpoint by IP) rarely serves virtual-hosted buckets.
+        let path_style = sdk.endpoint_url().is_some()
+            || ["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"].iter().any(|v| std::env::var_os(v).is_some());
+        Clients { sdk: sdk.clone(), s3_by_region: Mutex::new(HashMap::new()), path_style, dynamodb, sns, sts, recorder }
+    }
+
+    /// The SDK's region: the default audit region.
+    pub fn default_region(&self) -> String {
+        self.sdk.region().map(|r| r.to_string()).unwrap_or_else(|| "us-east-1".into())
+    }
+
+    /// An S3 client for one region (a bucket is read in its own region).
+    pub fn s3(&self, region: &str) -> aws_sdk_s3::Client {
+        let region = if region.is_empty() { self.default_region() } else { region.to_string() };
+        let mut cache = match self.s3_by_region.lock() {
+            Ok(c) => c,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        cache
+            .entry(region.clone())
+            .or_insert_with(|| {
+                let conf = aws_sdk_s3::config::Builder::from(&self.sdk)
+                    .region(Region::new(region))
+                    .force_path_style(self.path_style)
+                    .interceptor(self.recorder.clone())
+                    .build();
+                aws_sdk_s3::Client::from_conf(conf)
+            })
+            .clone()
+    }
+
+    /// The account the credentials belong to.
+    pub async fn account_id(&self) -> Result<String, AwsError> {
+        let out = self
+            .sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| classify("sts:GetCallerIdentity", &e))?;
+        out.account().map(str::to_string).ok_or_else(|| AwsError {
+            operation: "sts:GetCallerIdentity",
+            kind: AwsErrorKind::Other,
+            code: None,
+            message: "response has no Account".into(),
+        })
+    }
+}
+
+const DENIED: &[&str] = &[
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "AuthorizationError",
+    "InvalidClientTokenId",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "UnrecognizedClientException",
+    "AllAccessDisabled",
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+];
+const THROTTLED: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "SlowDown",
+    "RequestLimitExceeded",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "RequestThrottled",
+    "RequestThrottledException",
+];
+const NOT_FOUND: &[&str] = &["NoSuchBucket", "ResourceNotFoundException", "NotFound", "NoSuchEntity", "NotFoundException"];
+
+/// Reduces any SDK error to an [`AwsError`].
+pub fn classify<E>(operation: &'static str, err: &SdkError<E, HttpResponse>) -> AwsError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let code = err.code().map(str::to_string);
+    let message = err
+        .message()
+        .map(str::to_string)
+        .unwrap_or_else(|| aws_smithy_types::error::display::DisplayErrorContext(err).to_string());
+    let kind = match err {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => AwsErrorKind::Timeout,
+        SdkError::ResponseError(_) => AwsErrorKind::ServerError,
+        SdkError::ServiceError(ctx) => {
+            let c = code.as_deref().unwrap_or_default();
+            if DENIED.contains(&c) {
+                AwsErrorKind::Denied
+            } else if THROTTLED.contains(&c) {
+                AwsErrorKind::Throttled
+            } else if NOT_FOUND.contains(&c) {
+                AwsErrorKind::NotFound
+            } else if ctx.raw().status().as_u16() >= 500 {
+                AwsErrorKind::ServerError
+            } else if ctx.raw().status().as_u16() == 403 {
+                AwsErrorKind::Denied
+            } else {
+                AwsErrorKind::Other
+            }
+        }
+        _ => AwsErrorKind::Other,
+    };
+    AwsError { operation, kind, code, message }
+}

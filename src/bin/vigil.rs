@@ -1,0 +1,194 @@
+//! The `vigil` CLI: scan an account from a laptop, replay events through the Lambda's handler, list checks and findings.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use serde_json::Value;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use vigil::audit::{Progress, RunReport};
+use vigil::error::cause_chain;
+use vigil::findings::Status;
+use vigil::handler::{RunOptions, Vigil};
+use vigil::model::Severity;
+
+#[derive(Parser)]
+#[command(name = "vigil", version, about = "AWS security auditor: full scans, event re-audits, findings with a lifecycle")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Table,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CatalogueFormat {
+    Table,
+    Markdown,
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// Output: a table with a summary, or a JSON array of findings.
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+    /// Audit and report, but write nothing and publish nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Audit as if it were this time (RFC 3339), for time-based checks.
+    #[arg(long, value_parser = parse_time)]
+    as_of: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Full scan of every supported resource in the configured regions.
+    Scan(RunArgs),
+    /// Audit the resources with these ARNs.
+    Audit {
+        #[arg(required = true)]
+        arns: Vec<String>,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// Run the Lambda's handler on an event file.
+    Event {
+        file: PathBuf,
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// Print the router's decision for an event file, without calling AWS.
+    Route { file: PathBuf },
+    /// List the check catalogue.
+    Checks {
+        #[arg(long, value_enum, default_value = "table")]
+        format: CatalogueFormat,
+    },
+    /// List stored findings.
+    Findings {
+        #[arg(long, value_parser = parse_status)]
+        status: Option<Status>,
+        #[arg(long, value_parser = parse_severity)]
+        severity: Option<Severity>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+    },
+}
+
+fn parse_time(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&chrono::Utc)).map_err(|e| format!("{e} (expected RFC 3339, e.g. 2026-11-21T00:00:00Z)"))
+}
+
+fn parse_status(s: &str) -> Result<Status, String> {
+    Status::parse(s).ok_or_else(|| "expected OPEN, RESOLVED or SUPPRESSED".into())
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    Severity::parse(s).ok_or_else(|| "expected INFO, LOW, MEDIUM, HIGH or CRITICAL".into())
+}
+
+/// Draws a progress bar on stderr.
+struct Bar(indicatif::ProgressBar);
+
+impl Progress for Bar {
+    fn start(&self, total: u64) {
+        self.0.set_length(total);
+    }
+    fn advance(&self) {
+        self.0.inc(1);
+    }
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error")),
+        )
+        .init();
+    match run(Cli::parse()).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {}", cause_chain(e.as_ref()));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type AnyError = Box<dyn std::error::Error>;
+
+fn read_event(file: &PathBuf) -> Result<Vec<u8>, AnyError> {
+    std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()).into())
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
+    match cli.command {
+        Command::Route { file } => {
+            let decision = vigil::trigger::route_bytes(&read_event(&file)?)?;
+            println!("{}", serde_json::to_string(&decision)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Checks { format } => {
+            match format {
+                CatalogueFormat::Markdown => print!("{}", vigil::checks::catalogue_markdown()),
+                CatalogueFormat::Table => {
+                    println!("{:<40}  {:<8}  {:<16}  {:<9}  TITLE", "ID", "SEVERITY", "RESOURCE TYPE", "FSBP");
+                    for c in vigil::checks::CHECKS {
+                        println!("{:<40}  {:<8}  {:<16}  {:<9}  {}", c.id, c.severity, c.resource_type, c.compliance.join(","), c.title);
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Scan(run) => execute(serde_json::json!({"scan": "full"}), run, true).await,
+        Command::Audit { arns, run } => execute(serde_json::json!({"resources": arns}), run, false).await,
+        Command::Event { file, run } => {
+            let event: Value = serde_json::from_slice(&read_event(&file)?).map_err(|e| format!("malformed event JSON: {e}"))?;
+            execute(event, run, false).await
+        }
+        Command::Findings { status, severity, format } => {
+            let vigil = Vigil::from_env().await?;
+            let store = vigil.store().ok_or("TABLE_NAME is not set: there is no findings table to read")?;
+            let findings = store.list(status, severity).await?;
+            match format {
+                Format::Json => println!("{}", serde_json::to_string_pretty(&findings)?),
+                Format::Table => print!("{}", vigil::report::findings_table(&findings)),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn execute(event: Value, args: RunArgs, progress: bool) -> Result<ExitCode, AnyError> {
+    let vigil = Vigil::from_env().await?;
+    let bar: Option<Arc<dyn Progress>> = (progress && std::io::stderr().is_terminal()).then(|| {
+        let pb = indicatif::ProgressBar::new(0);
+        pb.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} auditing [{bar:30}] {pos}/{len} resources ({elapsed})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Arc::new(Bar(pb)) as Arc<dyn Progress>
+    });
+    let opts = RunOptions { as_of: args.as_of, dry_run: args.dry_run.then_some(true), progress: bar };
+    let report: RunReport = vigil.handle(&event, &opts).await?;
+    match args.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&report.findings)?),
+        Format::Table => {
+            if let Some(reason) = &report.ignored_reason {
+                println!("Ignored: {reason}");
+            } else {
+                print!("{}", vigil::report::findings_table(&report.findings));
+                print!("{}", vigil::report::summary(&report));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

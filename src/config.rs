@@ -1,0 +1,223 @@
+//! Runtime settings read from environment variables, validated once at start.
+
+use crate::model::Severity;
+use std::collections::{BTreeMap, BTreeSet};
+use thiserror::Error;
+
+/// A setting that could not be used. Always names the variable.
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error("invalid {var}={value:?}: {reason}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub value: String,
+    pub reason: String,
+}
+
+/// A `key=value` tag selector.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagMatch {
+    pub key: String,
+    pub value: String,
+}
+
+impl TagMatch {
+    pub fn matches(&self, tags: &BTreeMap<String, String>) -> bool {
+        tags.get(&self.key).is_some_and(|v| v == &self.value)
+    }
+}
+
+/// Everything vigil reads from its environment. AWS endpoint, region and credentials are not here:
+/// aws-config reads those.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// DynamoDB findings table. Without it, findings are computed and reported but not stored.
+    pub table_name: Option<String>,
+    /// SNS topic for alerts. Without it, no alert is published.
+    pub topic_arn: Option<String>,
+    pub alert_min_severity: Severity,
+    /// Regions to audit. Empty means "the SDK's region".
+    pub regions: Vec<String>,
+    pub scope_tag: Option<TagMatch>,
+    pub scope_name_suffix: Option<String>,
+    pub exempt_tag: TagMatch,
+    pub trusted_account_ids: BTreeSet<String>,
+    pub dry_run: bool,
+    pub audit_concurrency: usize,
+    /// Days a RESOLVED finding is kept before DynamoDB's TTL removes it.
+    pub resolved_ttl_days: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            table_name: None,
+            topic_arn: None,
+            alert_min_severity: Severity::Critical,
+            regions: Vec::new(),
+            scope_tag: None,
+            scope_name_suffix: None,
+            exempt_tag: TagMatch { key: "EmergencyAccess".into(), value: "true".into() },
+            trusted_account_ids: BTreeSet::new(),
+            dry_run: false,
+            audit_concurrency: 16,
+            resolved_ttl_days: 90,
+        }
+    }
+}
+
+/// The variables vigil reads, with their defaults and meaning; the README's table mirrors this.
+pub const VARIABLES: &[(&str, &str, &str)] = &[
+    ("TABLE_NAME", "(none: findings are not stored)", "DynamoDB table holding findings"),
+    ("TOPIC_ARN", "(none: no alerts)", "SNS topic that receives alerts"),
+    ("ALERT_MIN_SEVERITY", "CRITICAL", "lowest severity that alerts: INFO, LOW, MEDIUM, HIGH, CRITICAL"),
+    ("REGIONS", "the SDK region", "comma-separated regions to audit"),
+    ("SCOPE_TAG", "(none)", "only audit resources carrying this tag, as key=value"),
+    ("SCOPE_NAME_SUFFIX", "(none)", "only audit resources whose name ends with this suffix"),
+    ("EXEMPT_TAG", "EmergencyAccess=true", "resources with this tag get SUPPRESSED findings and never alert"),
+    ("TRUSTED_ACCOUNT_IDS", "(none)", "comma-separated 12-digit accounts that may be granted access"),
+    ("DRY_RUN", "false", "audit and log, but write nothing and publish nothing"),
+    ("AUDIT_CONCURRENCY", "16", "resources audited at once (1-256)"),
+    ("RESOLVED_TTL_DAYS", "90", "days a RESOLVED finding is kept before TTL expiry (1-3650)"),
+];
+
+impl Settings {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Reads settings through `get`, so tests need not touch the process environment.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let mut s = Settings::default();
+        let var = |k: &str| get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        s.table_name = var("TABLE_NAME");
+        if let Some(v) = var("TOPIC_ARN") {
+            if !v.starts_with("arn:") || v.split(':').count() != 6 {
+                return Err(bad("TOPIC_ARN", &v, "expected an SNS topic ARN"));
+            }
+            s.topic_arn = Some(v);
+        }
+        if let Some(v) = var("ALERT_MIN_SEVERITY") {
+            s.alert_min_severity = Severity::parse(&v)
+                .ok_or_else(|| bad("ALERT_MIN_SEVERITY", &v, "expected INFO, LOW, MEDIUM, HIGH or CRITICAL"))?;
+        }
+        if let Some(v) = var("REGIONS") {
+            for r in v.split(',').map(str::trim).filter(|r| !r.is_empty()) {
+                let valid = r.split('-').count() >= 3
+                    && r.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+                if !valid {
+                    return Err(bad("REGIONS", &v, &format!("{r:?} is not a region name")));
+                }
+                if !s.regions.iter().any(|x| x == r) {
+                    s.regions.push(r.to_string());
+                }
+            }
+        }
+        if let Some(v) = var("SCOPE_TAG") {
+            s.scope_tag = Some(parse_tag("SCOPE_TAG", &v)?);
+        }
+        s.scope_name_suffix = var("SCOPE_NAME_SUFFIX");
+        if let Some(v) = var("EXEMPT_TAG") {
+            s.exempt_tag = parse_tag("EXEMPT_TAG", &v)?;
+        }
+        if let Some(v) = var("TRUSTED_ACCOUNT_IDS") {
+            for a in v.split(',').map(str::trim).filter(|a| !a.is_empty()) {
+                if a.len() != 12 || !a.chars().all(|c| c.is_ascii_digit()) {
+                    return Err(bad("TRUSTED_ACCOUNT_IDS", &v, &format!("{a:?} is not a 12-digit account id")));
+                }
+                s.trusted_account_ids.insert(a.to_string());
+            }
+        }
+        if let Some(v) = var("DRY_RUN") {
+            s.dry_run = match v.to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" => true,
+                "0" | "false" | "no" => false,
+                _ => return Err(bad("DRY_RUN", &v, "expected true or false")),
+            };
+        }
+        if let Some(v) = var("AUDIT_CONCURRENCY") {
+            s.audit_concurrency = match v.parse::<usize>() {
+                Ok(n) if (1..=256).contains(&n) => n,
+                _ => return Err(bad("AUDIT_CONCURRENCY", &v, "expected a whole number from 1 to 256")),
+            };
+        }
+        if let Some(v) = var("RESOLVED_TTL_DAYS") {
+            s.resolved_ttl_days = match v.parse::<u32>() {
+                Ok(n) if (1..=3650).contains(&n) => n,
+                _ => return Err(bad("RESOLVED_TTL_DAYS", &v, "expected a whole number from 1 to 3650")),
+            };
+        }
+        Ok(s)
+    }
+}
+
+fn bad(var: &'static str, value: &str, reason: &str) -> ConfigError {
+    ConfigError { var, value: value.to_string(), reason: reason.to_string() }
+}
+
+fn parse_tag(var: &'static str, v: &str) -> Result<TagMatch, ConfigError> {
+    match v.split_once('=') {
+        Some((k, val)) if !k.trim().is_empty() => {
+            Ok(TagMatch { key: k.trim().to_string(), value: val.trim().to_string() })
+        }
+        _ => Err(bad(var, v, "expected key=value")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn from(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let map: BTreeMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_apply_when_unset() {
+        let s = from(&[]).unwrap();
+        assert_eq!(s.alert_min_severity, Severity::Critical);
+        assert_eq!(s.exempt_tag, TagMatch { key: "EmergencyAccess".into(), value: "true".into() });
+        assert_eq!(s.audit_concurrency, 16);
+        assert!(!s.dry_run);
+        assert!(s.table_name.is_none());
+    }
+
+    #[test]
+    fn values_are_parsed() {
+        let s = from(&[
+            ("ALERT_MIN_SEVERITY", "high"),
+            ("REGIONS", "us-east-1, eu-west-1,us-east-1"),
+            ("SCOPE_TAG", "env=prod"),
+            ("TRUSTED_ACCOUNT_IDS", "111111111111,222222222222"),
+            ("DRY_RUN", "true"),
+            ("AUDIT_CONCURRENCY", "4"),
+        ])
+        .unwrap();
+        assert_eq!(s.alert_min_severity, Severity::High);
+        assert_eq!(s.regions, vec!["us-east-1", "eu-west-1"]);
+        assert_eq!(s.scope_tag.unwrap().value, "prod");
+        assert_eq!(s.trusted_account_ids.len(), 2);
+        assert!(s.dry_run);
+        assert_eq!(s.audit_concurrency, 4);
+    }
+
+    #[test]
+    fn invalid_values_name_the_variable() {
+        for (k, v) in [
+            ("ALERT_MIN_SEVERITY", "urgent"),
+            ("REGIONS", "moon"),
+            ("SCOPE_TAG", "novalue"),
+            ("EXEMPT_TAG", "=x"),
+            ("TRUSTED_ACCOUNT_IDS", "12345"),
+            ("DRY_RUN", "maybe"),
+            ("AUDIT_CONCURRENCY", "0"),
+            ("TOPIC_ARN", "my-topic"),
+            ("RESOLVED_TTL_DAYS", "-1"),
+        ] {
+            let err = from(&[(k, v)]).unwrap_err();
+            assert_eq!(err.var, k);
+            assert!(err.to_string().contains(k), "{err}");
+        }
+    }
+}

@@ -1,0 +1,348 @@
+//! Finding lifecycle: turns evaluations and stored items into the writes and alerts they imply. Pure.
+//!
+//! One item per (resource, check). A failing check opens (or keeps open) its finding; a passing check
+//! resolves an open one; a later failure reopens it. An observation never overwrites a newer one.
+
+use crate::checks::{Check, Outcome};
+use crate::model::{ResourceRef, Severity};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Status {
+    Open,
+    Resolved,
+    Suppressed,
+}
+
+impl Status {
+    pub const ALL: &'static [Status] = &[Status::Open, Status::Suppressed, Status::Resolved];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Open => "OPEN",
+            Status::Resolved => "RESOLVED",
+            Status::Suppressed => "SUPPRESSED",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|v| v.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+}
+
+/// Why a finding was resolved.
+pub const RESOLVED_PASSED: &str = "check passed";
+pub const RESOLVED_DELETED: &str = "resource deleted";
+
+/// A stored finding: exactly the DynamoDB item. Times are fixed-width RFC 3339 strings (UTC, ms).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub resource_arn: String,
+    pub check_id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub status: Status,
+    pub resource_type: String,
+    pub resource_id: String,
+    pub account_id: String,
+    pub region: String,
+    pub detail: String,
+    pub remediation: String,
+    pub compliance: Vec<String>,
+    pub first_seen: String,
+    pub last_seen: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<String>,
+    /// When the data behind this item was read; the item's version for conditional writes.
+    pub observed_at: String,
+    /// When the finding last became OPEN (or SUPPRESSED); the GSI sort key.
+    pub opened_at: String,
+    /// GSI partition key: `STATUS#SEVERITY`.
+    pub status_severity: String,
+    /// Set while an alert for this finding has not yet been accepted by SNS.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub alert_pending: bool,
+    /// DynamoDB TTL (epoch seconds), set on RESOLVED items only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+}
+
+/// What happened to a finding in one observation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Transition {
+    New,
+    Reopened,
+    /// Was SUPPRESSED, the exemption is gone, and it still fails.
+    Unsuppressed,
+    StillOpen,
+    Suppressed,
+    StillSuppressed,
+    Resolved,
+}
+
+impl Transition {
+    /// Whether this transition makes the finding newly OPEN (the only case that alerts).
+    pub fn becomes_open(self) -> bool {
+        matches!(self, Transition::New | Transition::Reopened | Transition::Unsuppressed)
+    }
+}
+
+/// One write the store must make, conditional on the item still being what was read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub finding: Finding,
+    /// `observed_at` of the item as read; `None` when there was no item.
+    pub expected_observed_at: Option<String>,
+    pub transition: Transition,
+    /// An alert is due: newly OPEN at or above the alert threshold, or an earlier alert is unsent.
+    pub alert: bool,
+}
+
+/// One check's verdict on the observed resource.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    pub check: &'static Check,
+    pub outcome: Outcome,
+}
+
+/// The observation being recorded.
+#[derive(Debug, Clone)]
+pub struct Observation<'a> {
+    pub resource: &'a ResourceRef,
+    /// The resource carries the exemption tag.
+    pub exempt: bool,
+    /// When the data was read (fixed-width timestamp).
+    pub at: String,
+    pub at_epoch: i64,
+    pub alert_min_severity: Severity,
+    /// Whether alerts can be sent (a topic is configured); only then is `alert_pending` stored.
+    pub alerts_enabled: bool,
+    pub resolved_ttl_days: u32,
+}
+
+impl Observation<'_> {
+    fn expires_at(&self) -> Option<i64> {
+        Some(self.at_epoch + i64::from(self.resolved_ttl_days) * 86_400)
+    }
+}
+
+fn status_severity(status: Status, severity: Severity) -> String {
+    format!("{}#{}", status.as_str(), severity.as_str())
+}
+
+/// Computes the writes for one resource's evaluations. Checks that were not evaluated are absent
+/// from `evals` and their items are left alone.
+pub fn reconcile(existing: &[Finding], evals: &[Evaluation], obs: &Observation) -> Vec<Change> {
+    let arn = obs.resource.arn();
+    let mut changes = Vec::new();
+    for eval in evals {
+        let prev = existing.iter().find(|f| f.check_id == eval.check.id);
+        if prev.is_some_and(|p| p.observed_at.as_str() >= obs.at.as_str()) {
+            continue; // A newer (or the same) observation is already stored.
+        }
+        let change = match (&eval.outcome, prev) {
+            (Outcome::Pass, None) => None,
+            (Outcome::Pass, Some(p)) if p.status == Status::Resolved => None,
+            (Outcome::Pass, Some(p)) => Some(resolved(p, obs, RESOLVED_PASSED)),
+            (Outcome::Fail(detail), prev) => Some(failing(eval.check, detail, prev, obs, &arn)),
+        };
+        changes.extend(change);
+    }
+    changes
+}
+
+/// Resolves every unresolved finding of a resource that no longer exists.
+pub fn resolve_deleted(existing: &[Finding], obs: &Observation) -> Vec<Change> {
+    existing
+        .iter()
+        .filter(|f| f.status != Status::Resolved && f.observed_at.as_str() < obs.at.as_str())
+        .map(|f| resolved(f, obs, RESOLVED_DELETED))
+        .collect()
+}
+
+fn resolved(prev: &Finding, obs: &Observation, reason: &str) -> Change {
+    let mut f = prev.clone();
+    f.status = Status::Resolved;
+    f.status_severity = status_severity(Status::Resolved, f.severity);
+    f.resolved_at = Some(obs.at.clone());
+    f.resolution = Some(reason.to_string());
+    f.observed_at = obs.at.clone();
+    f.alert_pending = false;
+    f.expires_at = obs.expires_at();
+    Change { finding: f, expected_observed_at: Some(prev.observed_at.clone()), transition: Transition::Resolved, alert: false }
+}
+
+fn failing(check: &'static Check, detail: &str, prev: Option<&Finding>, obs: &Observation, arn: &str) -> Change {
+    let status = if obs.exempt { Status::Suppressed } else { Status::Open };
+    let transition = match (prev.map(|p| p.status), status) {
+        (None, Status::Open) => Transition::New,
+        (None, _) => Transition::Suppressed,
+        (Some(Status::Open), Status::Open) => Transition::StillOpen,
+        (Some(Status::Resolved), Status::Open) => Transition::Reopened,
+        (Some(Status::Suppressed), Status::Open) => Transition::Unsuppressed,
+        (Some(Status::Suppressed), _) => Transition::StillSuppressed,
+        (Some(_), _) => Transition::Suppressed,
+    };
+    let keeps_opened = matches!(transition, Transition::StillOpen | Transition::StillSuppressed);
+    let alert_now = transition.becomes_open() && check.severity >= obs.alert_min_severity;
+    let still_pending = status == Status::Open && prev.is_some_and(|p| p.alert_pending && p.status == Status::Open);
+    let r = obs.resource;
+    let finding = Finding {
+        resource_arn: arn.to_string(),
+        check_id: check.id.to_string(),
+        title: check.title.to_string(),
+        severity: check.severity,
+        status,
+        resource_type: r.kind.as_str().to_string(),
+        resource_id: r.id.clone(),
+        account_id: r.account.clone(),
+        region: r.region.clone(),
+        detail: detail.to_string(),
+        remediation: check.remediation_for(&r.id),
+        compliance: check.compliance_refs(),
+        first_seen: prev.map(|p| p.first_seen.clone()).unwrap_or_else(|| obs.at.clone()),
+        last_seen: obs.at.clone(),
+        resolved_at: None,
+        resolution: None,
+        observed_at: obs.at.clone(),
+        opened_at: match prev {
+            Some(p) if keeps_opened => p.opened_at.clone(),
+            _ => obs.at.clone(),
+        },
+        status_severity: status_severity(status, check.severity),
+        alert_pending: (alert_now || still_pending) && obs.alerts_enabled,
+        expires_at: None,
+    };
+    let alert = alert_now || still_pending;
+    Change { finding, expected_observed_at: prev.map(|p| p.observed_at.clone()), transition, alert }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::s3::{public_policy, versioning_disabled};
+
+    fn obs<'a>(r: &'a ResourceRef, at: &str, exempt: bool) -> Observation<'a> {
+        Observation {
+            resource: r,
+            exempt,
+            at: at.into(),
+            at_epoch: 1_000,
+            alert_min_severity: Severity::Critical,
+            alerts_enabled: true,
+            resolved_ttl_days: 1,
+        }
+    }
+
+    fn fail(check: &'static Check) -> Evaluation {
+        Evaluation { check, outcome: Outcome::Fail("bad".into()) }
+    }
+
+    fn pass(check: &'static Check) -> Evaluation {
+        Evaluation { check, outcome: Outcome::Pass }
+    }
+
+    fn bucket() -> ResourceRef {
+        ResourceRef::bucket("b", "123456789012", "us-east-1")
+    }
+
+    const T1: &str = "2026-11-01T00:00:00.000Z";
+    const T2: &str = "2026-11-02T00:00:00.000Z";
+    const T3: &str = "2026-11-03T00:00:00.000Z";
+
+    fn stored(changes: Vec<Change>) -> Vec<Finding> {
+        changes.into_iter().map(|c| c.finding).collect()
+    }
+
+    #[test]
+    fn never_failing_writes_nothing() {
+        let r = bucket();
+        assert!(reconcile(&[], &[pass(&public_policy::CHECK)], &obs(&r, T1, false)).is_empty());
+    }
+
+    #[test]
+    fn new_then_still_open_then_resolved_then_reopened() {
+        let r = bucket();
+        let c1 = reconcile(&[], &[fail(&public_policy::CHECK)], &obs(&r, T1, false));
+        assert_eq!(c1[0].transition, Transition::New);
+        assert!(c1[0].finding.alert_pending, "critical new finding alerts");
+        assert_eq!(c1[0].expected_observed_at, None);
+        let mut items = stored(c1);
+        items[0].alert_pending = false; // the alert went out
+
+        let c2 = reconcile(&items, &[fail(&public_policy::CHECK)], &obs(&r, T2, false));
+        assert_eq!(c2[0].transition, Transition::StillOpen);
+        assert!(!c2[0].finding.alert_pending, "staying open never alerts");
+        assert_eq!(c2[0].finding.first_seen, T1);
+        assert_eq!(c2[0].finding.opened_at, T1);
+        assert_eq!(c2[0].expected_observed_at.as_deref(), Some(T1));
+        let items = stored(c2);
+
+        let c3 = reconcile(&items, &[pass(&public_policy::CHECK)], &obs(&r, T3, false));
+        assert_eq!(c3[0].transition, Transition::Resolved);
+        assert_eq!(c3[0].finding.status, Status::Resolved);
+        assert_eq!(c3[0].finding.resolution.as_deref(), Some(RESOLVED_PASSED));
+        assert_eq!(c3[0].finding.expires_at, Some(1_000 + 86_400));
+        let items = stored(c3);
+
+        let c4 = reconcile(&items, &[fail(&public_policy::CHECK)], &obs(&r, "2026-11-04T00:00:00.000Z", false));
+        assert_eq!(c4[0].transition, Transition::Reopened);
+        assert!(c4[0].finding.alert_pending);
+        assert_eq!(c4[0].finding.first_seen, T1, "first_seen never changes");
+        assert_eq!(c4[0].finding.resolved_at, None);
+        assert_eq!(c4[0].finding.expires_at, None);
+    }
+
+    #[test]
+    fn older_or_same_observation_is_ignored() {
+        let r = bucket();
+        let items = stored(reconcile(&[], &[fail(&public_policy::CHECK)], &obs(&r, T2, false)));
+        assert!(reconcile(&items, &[pass(&public_policy::CHECK)], &obs(&r, T1, false)).is_empty());
+        assert!(reconcile(&items, &[fail(&public_policy::CHECK)], &obs(&r, T2, false)).is_empty());
+    }
+
+    #[test]
+    fn exempt_resources_are_suppressed_and_never_alert() {
+        let r = bucket();
+        let c = reconcile(&[], &[fail(&public_policy::CHECK)], &obs(&r, T1, true));
+        assert_eq!(c[0].finding.status, Status::Suppressed);
+        assert!(!c[0].finding.alert_pending);
+        let c2 = reconcile(&stored(c), &[fail(&public_policy::CHECK)], &obs(&r, T2, false));
+        assert_eq!(c2[0].transition, Transition::Unsuppressed);
+        assert!(c2[0].finding.alert_pending, "losing the exemption makes it OPEN: alert");
+    }
+
+    #[test]
+    fn below_threshold_opens_without_alert() {
+        let r = bucket();
+        let c = reconcile(&[], &[fail(&versioning_disabled::CHECK)], &obs(&r, T1, false));
+        assert_eq!(c[0].transition, Transition::New);
+        assert!(!c[0].finding.alert_pending);
+    }
+
+    #[test]
+    fn unsent_alert_stays_pending() {
+        let r = bucket();
+        let items = stored(reconcile(&[], &[fail(&public_policy::CHECK)], &obs(&r, T1, false)));
+        let c = reconcile(&items, &[fail(&public_policy::CHECK)], &obs(&r, T2, false));
+        assert!(c[0].finding.alert_pending, "a pending alert is kept until sent");
+    }
+
+    #[test]
+    fn deletion_resolves_open_items_only() {
+        let r = bucket();
+        let mut items = stored(reconcile(
+            &[],
+            &[fail(&public_policy::CHECK), fail(&versioning_disabled::CHECK)],
+            &obs(&r, T1, false),
+        ));
+        items[1].status = Status::Resolved;
+        let c = resolve_deleted(&items, &obs(&r, T2, false));
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].finding.resolution.as_deref(), Some(RESOLVED_DELETED));
+    }
+}

@@ -1,0 +1,188 @@
+//! Core vocabulary: resource types, resource references (the router's output contract), severities and timestamps.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A supported resource type, named by its CloudFormation type name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum ResourceType {
+    #[serde(rename = "AWS::S3::Bucket")]
+    S3Bucket,
+}
+
+impl ResourceType {
+    pub const ALL: &'static [ResourceType] = &[ResourceType::S3Bucket];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceType::S3Bucket => "AWS::S3::Bucket",
+        }
+    }
+
+    /// The service label used in timings and summaries.
+    pub fn service(self) -> &'static str {
+        match self {
+            ResourceType::S3Bucket => "s3",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|t| t.as_str() == s)
+    }
+}
+
+impl fmt::Display for ResourceType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One resource to audit or forget. Serialized as `{"type","id","account","region"}`: this is the
+/// `vigil route` contract. An empty `account` or `region` means the event did not say; the audit
+/// resolves it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ResourceRef {
+    #[serde(rename = "type")]
+    pub kind: ResourceType,
+    pub id: String,
+    pub account: String,
+    pub region: String,
+}
+
+impl ResourceRef {
+    pub fn bucket(name: impl Into<String>, account: impl Into<String>, region: impl Into<String>) -> Self {
+        ResourceRef {
+            kind: ResourceType::S3Bucket,
+            id: name.into(),
+            account: account.into(),
+            region: region.into(),
+        }
+    }
+
+    /// The resource's ARN, the key of its findings.
+    pub fn arn(&self) -> String {
+        match self.kind {
+            ResourceType::S3Bucket => format!("arn:{}:s3:::{}", partition(&self.region), self.id),
+        }
+    }
+
+    /// Parses an ARN given by an operator. Account and region come from the ARN where it has them.
+    pub fn from_arn(arn: &str) -> Option<Self> {
+        let mut parts = arn.splitn(6, ':');
+        let (prefix, _partition, service, region, account, rest) = (
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+        );
+        if prefix != "arn" {
+            return None;
+        }
+        match service {
+            "s3" if !rest.is_empty() && !rest.contains('/') && account.is_empty() => {
+                Some(ResourceRef::bucket(rest, account, region))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The ARN partition for a region (`aws`, `aws-cn`, `aws-us-gov`).
+pub fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
+/// Finding severity, ordered from least to most severe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: &'static [Severity] = &[
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "INFO",
+            Severity::Low => "LOW",
+            Severity::Medium => "MEDIUM",
+            Severity::High => "HIGH",
+            Severity::Critical => "CRITICAL",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|v| v.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Formats a timestamp the way every stored field is written: UTC, millisecond precision, `Z`.
+/// The fixed width keeps string order equal to time order in DynamoDB.
+pub fn timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Truncates a time to the millisecond precision that [`timestamp`] keeps.
+pub fn truncate_millis(t: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(t.timestamp_millis()).unwrap_or(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_arn_round_trips() {
+        let r = ResourceRef::from_arn("arn:aws:s3:::my-bucket").expect("parses");
+        assert_eq!(r.kind, ResourceType::S3Bucket);
+        assert_eq!(r.id, "my-bucket");
+        assert_eq!(r.arn(), "arn:aws:s3:::my-bucket");
+    }
+
+    #[test]
+    fn object_arns_and_garbage_are_not_buckets() {
+        assert!(ResourceRef::from_arn("arn:aws:s3:::b/key").is_none());
+        assert!(ResourceRef::from_arn("arn:aws:s3:::").is_none());
+        assert!(ResourceRef::from_arn("not-an-arn").is_none());
+        assert!(ResourceRef::from_arn("arn:aws:sqs:us-east-1:123456789012:q").is_none());
+    }
+
+    #[test]
+    fn severities_order_and_parse() {
+        assert!(Severity::Critical > Severity::High);
+        assert_eq!(Severity::parse("high"), Some(Severity::High));
+        assert_eq!(Severity::parse("urgent"), None);
+    }
+
+    #[test]
+    fn timestamps_have_fixed_width() {
+        let t = DateTime::parse_from_rfc3339("2026-01-02T03:04:05Z").unwrap().with_timezone(&Utc);
+        assert_eq!(timestamp(t), "2026-01-02T03:04:05.000Z");
+    }
+}

@@ -1,0 +1,250 @@
+//! Parsed IAM-style policy documents (bucket policies now, identity and trust policies later), pure.
+
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// A value that the policy grammar lets be one item or a list.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OneOrMany<T>(pub Vec<T>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Either<T> {
+            Many(Vec<T>),
+            One(T),
+        }
+        Ok(match Either::deserialize(d)? {
+            Either::Many(v) => OneOrMany(v),
+            Either::One(v) => OneOrMany(vec![v]),
+        })
+    }
+}
+
+impl<T> OneOrMany<T> {
+    pub fn iter(&self) -> std::slice::Iter<'_, T> {
+        self.0.iter()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum Effect {
+    Allow,
+    Deny,
+}
+
+/// `Principal`: either `"*"` or a map such as `{"AWS": [...], "Service": "..."}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    Any,
+    Map(BTreeMap<String, OneOrMany<String>>),
+}
+
+impl<'de> Deserialize<'de> for Principal {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Text(String),
+            Map(BTreeMap<String, OneOrMany<String>>),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Text(s) if s == "*" => Ok(Principal::Any),
+            Raw::Text(s) => Err(serde::de::Error::custom(format!("unsupported principal {s:?}"))),
+            Raw::Map(m) => Ok(Principal::Map(m)),
+        }
+    }
+}
+
+impl Principal {
+    /// Everyone: `"*"`, `{"AWS": "*"}` or an AWS list containing `"*"`.
+    pub fn is_anyone(&self) -> bool {
+        match self {
+            Principal::Any => true,
+            Principal::Map(m) => m.get("AWS").is_some_and(|v| v.iter().any(|p| p == "*")),
+        }
+    }
+
+    /// The AWS account ids named in `Principal.AWS` (bare ids and IAM ARNs).
+    pub fn aws_accounts(&self) -> Vec<String> {
+        let Principal::Map(m) = self else { return Vec::new() };
+        let Some(aws) = m.get("AWS") else { return Vec::new() };
+        let mut out: Vec<String> = aws.iter().filter_map(|p| account_of(p)).collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+/// The account id in a principal string: a 12-digit id, or the account field of an ARN.
+pub fn account_of(principal: &str) -> Option<String> {
+    let is_account = |s: &str| s.len() == 12 && s.chars().all(|c| c.is_ascii_digit());
+    if is_account(principal) {
+        return Some(principal.to_string());
+    }
+    let fields: Vec<&str> = principal.splitn(6, ':').collect();
+    (fields.len() == 6 && fields[0] == "arn" && is_account(fields[4])).then(|| fields[4].to_string())
+}
+
+/// `Condition`: operator → key → values. Values stay JSON (strings, booleans, numbers).
+pub type Conditions = BTreeMap<String, BTreeMap<String, OneOrMany<Value>>>;
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Statement {
+    #[serde(rename = "Sid", default)]
+    pub sid: Option<String>,
+    #[serde(rename = "Effect")]
+    pub effect: Effect,
+    #[serde(rename = "Principal", default)]
+    pub principal: Option<Principal>,
+    #[serde(rename = "NotPrincipal", default)]
+    pub not_principal: Option<Principal>,
+    #[serde(rename = "Action", default)]
+    pub action: Option<OneOrMany<String>>,
+    #[serde(rename = "NotAction", default)]
+    pub not_action: Option<OneOrMany<String>>,
+    #[serde(rename = "Resource", default)]
+    pub resource: Option<OneOrMany<String>>,
+    #[serde(rename = "NotResource", default)]
+    pub not_resource: Option<OneOrMany<String>>,
+    #[serde(rename = "Condition", default)]
+    pub condition: Option<Conditions>,
+}
+
+impl Statement {
+    /// A label for finding details: the Sid when there is one, else the position.
+    pub fn label(&self, index: usize) -> String {
+        match &self.sid {
+            Some(sid) if !sid.is_empty() => format!("statement {index} (Sid {sid:?})"),
+            _ => format!("statement {index}"),
+        }
+    }
+
+    pub fn has_condition(&self) -> bool {
+        self.condition.as_ref().is_some_and(|c| c.values().any(|keys| !keys.is_empty()))
+    }
+
+    /// Whether the statement's `Action` covers `action` (case-insensitive, `*` and `?` wildcards).
+    /// A `NotAction` statement covers every action it does not list.
+    pub fn covers_action(&self, action: &str) -> bool {
+        if let Some(list) = &self.action {
+            return list.iter().any(|pattern| wildcard_match(pattern, action));
+        }
+        if let Some(list) = &self.not_action {
+            return !list.iter().any(|pattern| wildcard_match(pattern, action));
+        }
+        false
+    }
+
+    pub fn actions_text(&self) -> String {
+        match (&self.action, &self.not_action) {
+            (Some(a), _) => a.0.join(", "),
+            (None, Some(n)) => format!("everything except {}", n.0.join(", ")),
+            _ => "no action".into(),
+        }
+    }
+
+    /// Every (operator, key, values) triple of the Condition block.
+    pub fn conditions(&self) -> impl Iterator<Item = (&str, &str, &[Value])> {
+        self.condition.iter().flat_map(|ops| {
+            ops.iter().flat_map(|(op, keys)| keys.iter().map(move |(k, v)| (op.as_str(), k.as_str(), v.0.as_slice())))
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PolicyDocument {
+    #[serde(rename = "Version", default)]
+    pub version: Option<String>,
+    #[serde(rename = "Statement")]
+    pub statements: OneOrMany<Statement>,
+}
+
+impl PolicyDocument {
+    pub fn parse(text: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+}
+
+/// Case-insensitive glob match with `*` (any run) and `?` (one character), as IAM matches actions.
+pub fn wildcard_match(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.to_ascii_lowercase().chars().collect();
+    let t: Vec<char> = text.to_ascii_lowercase().chars().collect();
+    let (mut pi, mut ti) = (0, 0);
+    let (mut star, mut mark) = (None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+/// Renders a condition value for a finding detail.
+pub fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statement_may_be_object_or_array() {
+        let one = PolicyDocument::parse(r#"{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}"#).unwrap();
+        let many = PolicyDocument::parse(r#"{"Statement":[{"Effect":"Deny","NotAction":["s3:Get*"]}]}"#).unwrap();
+        assert_eq!(one.statements.0.len(), 1);
+        assert_eq!(many.statements.0[0].effect, Effect::Deny);
+    }
+
+    #[test]
+    fn principal_forms() {
+        let p: Principal = serde_json::from_str(r#""*""#).unwrap();
+        assert!(p.is_anyone());
+        let p: Principal = serde_json::from_str(r#"{"AWS":"*"}"#).unwrap();
+        assert!(p.is_anyone());
+        let p: Principal = serde_json::from_str(r#"{"AWS":["arn:aws:iam::111111111111:root","*"]}"#).unwrap();
+        assert!(p.is_anyone());
+        let p: Principal =
+            serde_json::from_str(r#"{"AWS":["arn:aws:iam::111111111111:role/x","222222222222"]}"#).unwrap();
+        assert!(!p.is_anyone());
+        assert_eq!(p.aws_accounts(), vec!["111111111111", "222222222222"]);
+        let p: Principal = serde_json::from_str(r#"{"Service":"logging.s3.amazonaws.com"}"#).unwrap();
+        assert!(!p.is_anyone());
+        assert!(p.aws_accounts().is_empty());
+    }
+
+    #[test]
+    fn wildcards_match_like_iam() {
+        assert!(wildcard_match("s3:*", "s3:GetObject"));
+        assert!(wildcard_match("S3:get*", "s3:GetObject"));
+        assert!(wildcard_match("*", "iam:PassRole"));
+        assert!(wildcard_match("s3:Get?bject", "s3:GetObject"));
+        assert!(!wildcard_match("s3:Put*", "s3:GetObject"));
+        assert!(!wildcard_match("s3:GetObject", "s3:GetObjectAcl"));
+    }
+
+    #[test]
+    fn not_action_covers_the_rest() {
+        let doc = PolicyDocument::parse(r#"{"Statement":{"Effect":"Allow","NotAction":"iam:*"}}"#).unwrap();
+        let s = &doc.statements.0[0];
+        assert!(s.covers_action("s3:GetObject"));
+        assert!(!s.covers_action("iam:CreateUser"));
+    }
+}

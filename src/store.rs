@@ -1,0 +1,173 @@
+//! DynamoDB persistence of findings: per-resource reads, conditional transactional writes, GSI queries.
+//!
+//! Table: partition key `resource_arn`, sort key `check_id`. GSI `by_status_severity`: partition key
+//! `status_severity` (`OPEN#CRITICAL`), sort key `opened_at`, so "OPEN findings of severity X, newest
+//! first" is one Query.
+
+use crate::aws::classify;
+use crate::error::AwsError;
+use crate::findings::{Change, Finding, Status};
+use crate::model::Severity;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use aws_sdk_dynamodb::Client;
+use std::collections::HashMap;
+
+pub const GSI_NAME: &str = "by_status_severity";
+/// DynamoDB's limit on actions in one transaction.
+const MAX_TRANSACTION: usize = 100;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+    /// Another writer changed an item since it was read; re-read and recompute.
+    #[error("a finding changed since it was read (concurrent or newer observation)")]
+    Conflict,
+    #[error("stored item is not a finding: {0}")]
+    Decode(String),
+}
+
+/// The findings table.
+#[derive(Debug, Clone)]
+pub struct Store {
+    client: Client,
+    table: String,
+}
+
+impl Store {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Store { client, table: table.into() }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// Every finding of one resource (one Query, paginated).
+    pub async fn for_resource(&self, arn: &str) -> Result<Vec<Finding>, StoreError> {
+        let mut out = Vec::new();
+        let mut pages = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("resource_arn = :arn")
+            .expression_attribute_values(":arn", AttributeValue::S(arn.to_string()))
+            .consistent_read(true)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| classify("dynamodb:Query", &e))?;
+            out.extend(decode(page.items())?);
+        }
+        Ok(out)
+    }
+
+    /// Writes changes atomically per batch of 100, each conditional on the item being unchanged
+    /// since it was read. A failed condition anywhere gives [`StoreError::Conflict`] and writes nothing
+    /// of that batch.
+    pub async fn commit(&self, changes: &[Change]) -> Result<(), StoreError> {
+        for batch in changes.chunks(MAX_TRANSACTION) {
+            let mut items = Vec::with_capacity(batch.len());
+            for change in batch {
+                let item: HashMap<String, AttributeValue> =
+                    serde_dynamo::to_item(&change.finding).map_err(|e| StoreError::Decode(e.to_string()))?;
+                let mut put = Put::builder().table_name(&self.table).set_item(Some(item));
+                put = match &change.expected_observed_at {
+                    None => put.condition_expression("attribute_not_exists(resource_arn)"),
+                    Some(prev) => put
+                        .condition_expression("observed_at = :prev")
+                        .expression_attribute_values(":prev", AttributeValue::S(prev.clone())),
+                };
+                let put = put.build().map_err(|e| StoreError::Decode(e.to_string()))?;
+                items.push(TransactWriteItem::builder().put(put).build());
+            }
+            if let Err(e) = self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+                if let Some(TransactWriteItemsError::TransactionCanceledException(_)) = e.as_service_error() {
+                    return Err(StoreError::Conflict);
+                }
+                return Err(classify("dynamodb:TransactWriteItems", &e).into());
+            }
+        }
+        Ok(())
+    }
+
+    /// Marks a finding's alert as delivered, unless the item moved on meanwhile.
+    pub async fn clear_alert_pending(&self, f: &Finding) -> Result<(), StoreError> {
+        let res = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("resource_arn", AttributeValue::S(f.resource_arn.clone()))
+            .key("check_id", AttributeValue::S(f.check_id.clone()))
+            .update_expression("REMOVE alert_pending")
+            .condition_expression("observed_at = :obs")
+            .expression_attribute_values(":obs", AttributeValue::S(f.observed_at.clone()))
+            .send()
+            .await;
+        match res {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Ok(()),
+            Err(e) => Err(classify("dynamodb:UpdateItem", &e).into()),
+        }
+    }
+
+    /// Findings with one status and severity, newest first (GSI Query, no Scan).
+    pub async fn by_status_severity(
+        &self,
+        status: Status,
+        severity: Severity,
+        limit: Option<usize>,
+    ) -> Result<Vec<Finding>, StoreError> {
+        let mut out = Vec::new();
+        let mut pages = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(GSI_NAME)
+            .key_condition_expression("status_severity = :k")
+            .expression_attribute_values(":k", AttributeValue::S(format!("{}#{}", status.as_str(), severity.as_str())))
+            .scan_index_forward(false)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| classify("dynamodb:Query", &e))?;
+            out.extend(decode(page.items())?);
+            if limit.is_some_and(|l| out.len() >= l) {
+                out.truncate(limit.unwrap_or(usize::MAX));
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Findings filtered by status and severity (all when `None`), through the GSI.
+    pub async fn list(&self, status: Option<Status>, severity: Option<Severity>) -> Result<Vec<Finding>, StoreError> {
+        let statuses: Vec<Status> = status.map(|s| vec![s]).unwrap_or_else(|| Status::ALL.to_vec());
+        let severities: Vec<Severity> = severity.map(|s| vec![s]).unwrap_or_else(|| Severity::ALL.to_vec());
+        let mut out = Vec::new();
+        for st in &statuses {
+            for sev in &severities {
+                out.extend(self.by_status_severity(*st, *sev, None).await?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// ARNs of resources of one type and account that have OPEN or SUPPRESSED findings.
+    pub async fn active_resources(&self, resource_type: &str, account: &str) -> Result<Vec<String>, StoreError> {
+        let mut arns = Vec::new();
+        for status in [Status::Open, Status::Suppressed] {
+            for f in self.list(Some(status), None).await? {
+                if f.resource_type == resource_type && f.account_id == account && !arns.contains(&f.resource_arn) {
+                    arns.push(f.resource_arn);
+                }
+            }
+        }
+        Ok(arns)
+    }
+}
+
+fn decode(items: &[HashMap<String, AttributeValue>]) -> Result<Vec<Finding>, StoreError> {
+    serde_dynamo::from_items(items.to_vec()).map_err(|e| StoreError::Decode(e.to_string()))
+}

@@ -1,0 +1,292 @@
+//! The router: maps an invocation's JSON to what must be audited. Pure: no AWS calls, no clock.
+
+use crate::model::{ResourceRef, ResourceType};
+use crate::snapshot::BucketPart;
+use aws_lambda_events::event::cloudwatch_events::CloudWatchEvent;
+use serde::{Serialize, Serializer};
+use serde_json::Value;
+use thiserror::Error;
+
+/// Why an event cannot be routed. Never retryable: the same input gives the same error.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum RouteError {
+    #[error("malformed event JSON: {0}")]
+    Malformed(String),
+    #[error("{event} event is missing required field `{field}`")]
+    MissingField { event: String, field: &'static str },
+    #[error("invalid `{field}`: {reason}")]
+    BadValue { field: &'static str, reason: String },
+}
+
+/// Which parts of a resource to re-read. An event names what changed; everything else is re-read
+/// only by a full scan or an operator request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Everything,
+    Bucket(&'static [BucketPart]),
+}
+
+/// One resource to audit, and what to re-read of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub resource: ResourceRef,
+    pub focus: Focus,
+}
+
+impl Serialize for Target {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.resource.serialize(s)
+    }
+}
+
+/// The router's decision. Its JSON form is the `vigil route` contract.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Decision {
+    FullScan,
+    Ignored { reason: String },
+    Resources { audit: Vec<Target>, deleted: Vec<ResourceRef> },
+}
+
+/// What a supported CloudTrail event means for its resource.
+#[derive(Debug, Clone, Copy)]
+enum Effect {
+    Audit(Focus),
+    Delete,
+}
+
+/// Where a CloudTrail event names its resource.
+#[derive(Debug, Clone, Copy)]
+enum Locator {
+    /// `requestParameters.bucketName`
+    BucketName,
+}
+
+struct EventRule {
+    source: &'static str,
+    name: &'static str,
+    locator: Locator,
+    effect: Effect,
+}
+
+const fn s3(name: &'static str, effect: Effect) -> EventRule {
+    EventRule { source: "s3.amazonaws.com", name, locator: Locator::BucketName, effect }
+}
+
+use BucketPart as P;
+
+/// Every CloudTrail event vigil reacts to. The template's EventBridge pattern lists exactly these.
+static EVENTS: &[EventRule] = &[
+    s3("CreateBucket", Effect::Audit(Focus::Everything)),
+    s3("DeleteBucket", Effect::Delete),
+    s3("PutBucketPolicy", Effect::Audit(Focus::Bucket(&[P::Policy]))),
+    s3("DeleteBucketPolicy", Effect::Audit(Focus::Bucket(&[P::Policy]))),
+    s3("PutBucketAcl", Effect::Audit(Focus::Bucket(&[P::Acl]))),
+    s3("PutBucketPublicAccessBlock", Effect::Audit(Focus::Bucket(&[P::PublicAccessBlock]))),
+    s3("DeleteBucketPublicAccessBlock", Effect::Audit(Focus::Bucket(&[P::PublicAccessBlock]))),
+    s3("PutBucketEncryption", Effect::Audit(Focus::Bucket(&[P::Encryption]))),
+    s3("DeleteBucketEncryption", Effect::Audit(Focus::Bucket(&[P::Encryption]))),
+    s3("PutBucketVersioning", Effect::Audit(Focus::Bucket(&[P::Versioning]))),
+    // Tags decide exemption and scope, so a tag change re-evaluates every check.
+    s3("PutBucketTagging", Effect::Audit(Focus::Everything)),
+    s3("DeleteBucketTagging", Effect::Audit(Focus::Everything)),
+];
+
+/// The (event source, event names) pairs the router supports, for the template test and docs.
+pub fn supported_events() -> Vec<(&'static str, &'static str)> {
+    EVENTS.iter().map(|r| (r.source, r.name)).collect()
+}
+
+/// Routes raw bytes: parses, then [`route`].
+pub fn route_bytes(bytes: &[u8]) -> Result<Decision, RouteError> {
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| RouteError::Malformed(e.to_string()))?;
+    route(&value)
+}
+
+/// Routes a parsed event.
+pub fn route(event: &Value) -> Result<Decision, RouteError> {
+    let Some(obj) = event.as_object() else {
+        return Err(RouteError::Malformed(format!("expected a JSON object, got {}", kind_of(event))));
+    };
+    if let Some(scan) = obj.get("scan") {
+        return match scan.as_str() {
+            Some("full") => Ok(Decision::FullScan),
+            _ => Err(RouteError::BadValue { field: "scan", reason: format!("expected \"full\", got {scan}") }),
+        };
+    }
+    if let Some(list) = obj.get("resources").filter(|_| !obj.contains_key("detail-type")) {
+        return operator_resources(list);
+    }
+    let Some(detail_type) = obj.get("detail-type") else {
+        return Ok(Decision::Ignored {
+            reason: "not an EventBridge event or operator payload (no detail-type, scan or resources)".into(),
+        });
+    };
+    match detail_type.as_str() {
+        Some("Scheduled Event") => Ok(Decision::FullScan),
+        Some("AWS API Call via CloudTrail") => cloudtrail(event),
+        Some(other) => Ok(Decision::Ignored { reason: format!("unsupported detail-type {other:?}") }),
+        None => Err(RouteError::BadValue { field: "detail-type", reason: "expected a string".into() }),
+    }
+}
+
+fn operator_resources(list: &Value) -> Result<Decision, RouteError> {
+    let bad = |reason: String| RouteError::BadValue { field: "resources", reason };
+    let items = list.as_array().ok_or_else(|| bad("expected an array of ARNs".into()))?;
+    if items.is_empty() {
+        return Err(bad("the list is empty".into()));
+    }
+    let mut audit = Vec::with_capacity(items.len());
+    for item in items {
+        let arn = item.as_str().ok_or_else(|| bad(format!("{item} is not a string")))?;
+        let resource = ResourceRef::from_arn(arn).ok_or_else(|| bad(format!("{arn:?} is not the ARN of a supported resource")))?;
+        if !audit.iter().any(|t: &Target| t.resource == resource) {
+            audit.push(Target { resource, focus: Focus::Everything });
+        }
+    }
+    Ok(Decision::Resources { audit, deleted: Vec::new() })
+}
+
+fn cloudtrail(event: &Value) -> Result<Decision, RouteError> {
+    const EV: &str = "AWS API Call via CloudTrail";
+    let envelope: CloudWatchEvent<Value> =
+        serde_json::from_value(event.clone()).map_err(|e| RouteError::Malformed(format!("EventBridge envelope: {e}")))?;
+    let missing = |field: &'static str| RouteError::MissingField { event: EV.into(), field };
+    let detail = envelope.detail.as_ref().filter(|d| d.is_object()).ok_or_else(|| missing("detail"))?;
+    let name = detail.get("eventName").and_then(Value::as_str).ok_or_else(|| missing("detail.eventName"))?;
+    if let Some(code) = detail.get("errorCode").filter(|c| !c.is_null()) {
+        let code = code.as_str().map(str::to_string).unwrap_or_else(|| code.to_string());
+        return Ok(Decision::Ignored { reason: format!("{name} failed with {code}; nothing changed") });
+    }
+    let source = detail.get("eventSource").and_then(Value::as_str).unwrap_or_default();
+    let Some(rule) = EVENTS.iter().find(|r| r.name == name && (source.is_empty() || r.source == source)) else {
+        return Ok(Decision::Ignored { reason: format!("{name} from {source:?} is not an audited change") });
+    };
+    let text = |v: Option<&Value>| v.and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string);
+    let account = text(detail.get("recipientAccountId"))
+        .or(envelope.account_id.clone().filter(|s| !s.is_empty()))
+        .ok_or_else(|| missing("detail.recipientAccountId"))?;
+    let region = text(detail.get("awsRegion"))
+        .or(envelope.region.clone().filter(|s| !s.is_empty()))
+        .ok_or_else(|| missing("detail.awsRegion"))?;
+    let resource = match rule.locator {
+        Locator::BucketName => {
+            let bucket = text(detail.pointer("/requestParameters/bucketName"))
+                .ok_or_else(|| RouteError::MissingField { event: name.into(), field: "detail.requestParameters.bucketName" })?;
+            ResourceRef { kind: ResourceType::S3Bucket, id: bucket, account, region }
+        }
+    };
+    Ok(match rule.effect {
+        Effect::Delete => Decision::Resources { audit: Vec::new(), deleted: vec![resource] },
+        Effect::Audit(focus) => Decision::Resources { audit: vec![Target { resource, focus }], deleted: Vec::new() },
+    })
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn cloudtrail_event(name: &str, params: Value) -> Value {
+        json!({
+            "version": "0", "id": "6f3e0c52-0000-4000-8000-000000000001",
+            "detail-type": "AWS API Call via CloudTrail", "source": "aws.s3",
+            "account": "123456789012", "time": "2026-11-20T10:00:00Z", "region": "eu-west-1",
+            "resources": [],
+            "detail": {
+                "eventVersion": "1.09", "eventSource": "s3.amazonaws.com", "eventName": name,
+                "awsRegion": "eu-west-1", "recipientAccountId": "123456789012",
+                "requestParameters": params
+            }
+        })
+    }
+
+    #[test]
+    fn schedule_and_operator_full_scan() {
+        let sched = json!({"version":"0","id":"x","detail-type":"Scheduled Event","source":"aws.events",
+            "account":"123456789012","time":"2026-11-20T10:00:00Z","region":"us-east-1","resources":[],"detail":{}});
+        assert_eq!(route(&sched), Ok(Decision::FullScan));
+        assert_eq!(route(&json!({"scan":"full"})), Ok(Decision::FullScan));
+        assert!(matches!(route(&json!({"scan":"half"})), Err(RouteError::BadValue { field: "scan", .. })));
+    }
+
+    #[test]
+    fn every_supported_event_routes_to_its_bucket() {
+        for rule in EVENTS {
+            let d = route(&cloudtrail_event(rule.name, json!({"bucketName":"logs","Host":"logs.s3.amazonaws.com"}))).unwrap();
+            let Decision::Resources { audit, deleted } = d else { panic!("{} not routed", rule.name) };
+            let all: Vec<&ResourceRef> = audit.iter().map(|t| &t.resource).chain(deleted.iter()).collect();
+            assert_eq!(all.len(), 1, "{}", rule.name);
+            assert_eq!(all[0], &ResourceRef::bucket("logs", "123456789012", "eu-west-1"));
+            assert_eq!(rule.name == "DeleteBucket", !deleted.is_empty(), "{}", rule.name);
+        }
+    }
+
+    #[test]
+    fn policy_event_rereads_only_the_policy() {
+        let d = route(&cloudtrail_event("PutBucketPolicy", json!({"bucketName":"b"}))).unwrap();
+        let Decision::Resources { audit, .. } = d else { panic!() };
+        assert_eq!(audit[0].focus, Focus::Bucket(&[BucketPart::Policy]));
+    }
+
+    #[test]
+    fn failed_calls_and_unknown_events_are_ignored() {
+        let mut failed = cloudtrail_event("PutBucketPolicy", json!({"bucketName":"b"}));
+        failed["detail"]["errorCode"] = json!("AccessDenied");
+        assert!(matches!(route(&failed), Ok(Decision::Ignored { .. })));
+        assert!(matches!(route(&cloudtrail_event("GetObject", json!({"bucketName":"b"}))), Ok(Decision::Ignored { .. })));
+        assert!(matches!(route(&json!({"detail-type":"EC2 Instance State-change Notification"})), Ok(Decision::Ignored { .. })));
+        assert!(matches!(route(&json!({"hello":"world"})), Ok(Decision::Ignored { .. })));
+    }
+
+    #[test]
+    fn missing_fields_are_named() {
+        let e = route(&cloudtrail_event("PutBucketPolicy", json!({}))).unwrap_err();
+        assert_eq!(e.to_string(), "PutBucketPolicy event is missing required field `detail.requestParameters.bucketName`");
+        let mut no_name = cloudtrail_event("x", json!({}));
+        no_name["detail"].as_object_mut().unwrap().remove("eventName");
+        assert!(route(&no_name).unwrap_err().to_string().contains("detail.eventName"));
+        let mut no_detail = cloudtrail_event("x", json!({}));
+        no_detail.as_object_mut().unwrap().remove("detail");
+        assert!(route(&no_detail).unwrap_err().to_string().contains("`detail`"));
+    }
+
+    #[test]
+    fn malformed_input_is_an_error_not_a_panic() {
+        for bytes in [&b"{not json"[..], b"", b"[1,2]", b"\"text\"", b"null"] {
+            assert!(route_bytes(bytes).is_err(), "{:?}", String::from_utf8_lossy(bytes));
+        }
+        assert!(route(&json!({"resources":["arn:aws:sqs:us-east-1:1:q"]})).is_err());
+        assert!(route(&json!({"resources":[]})).is_err());
+        assert!(route(&json!({"resources":"arn:aws:s3:::b"})).is_err());
+    }
+
+    #[test]
+    fn operator_resources_dedupe() {
+        let d = route(&json!({"resources":["arn:aws:s3:::a","arn:aws:s3:::a","arn:aws:s3:::b"]})).unwrap();
+        let Decision::Resources { audit, .. } = d else { panic!() };
+        assert_eq!(audit.len(), 2);
+        assert_eq!(audit[0].focus, Focus::Everything);
+    }
+
+    #[test]
+    fn decision_json_is_the_contract() {
+        let d = route(&cloudtrail_event("DeleteBucket", json!({"bucketName":"gone"}))).unwrap();
+        assert_eq!(
+            serde_json::to_value(&d).unwrap(),
+            json!({"kind":"resources","audit":[],"deleted":[{"type":"AWS::S3::Bucket","id":"gone","account":"123456789012","region":"eu-west-1"}]})
+        );
+        assert_eq!(serde_json::to_value(Decision::FullScan).unwrap(), json!({"kind":"full_scan"}));
+    }
+}
