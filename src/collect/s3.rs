@@ -6,6 +6,7 @@ use crate::error::{AwsError, AwsErrorKind};
 use crate::model::ResourceRef;
 use crate::policy::PolicyDocument;
 use crate::snapshot::{Bucket, BucketPart, Grant, Grantee, PublicAccessBlock, Versioning};
+use aws_sdk_s3::error::SdkError;
 use aws_sdk_s3::types::{BucketVersioningStatus, Type};
 use std::collections::BTreeMap;
 
@@ -193,15 +194,53 @@ async fn read_encryption(client: &aws_sdk_s3::Client, name: &str) -> Result<Vec<
 }
 
 async fn read_versioning(client: &aws_sdk_s3::Client, name: &str) -> Result<Versioning, AwsError> {
-    let out = client
-        .get_bucket_versioning()
-        .bucket(name)
-        .send()
-        .await
-        .map_err(|e| classify("s3:GetBucketVersioning", &e))?;
-    Ok(match out.status() {
-        Some(BucketVersioningStatus::Enabled) => Versioning::Enabled,
-        Some(BucketVersioningStatus::Suspended) => Versioning::Suspended,
+    match client.get_bucket_versioning().bucket(name).send().await {
+        Ok(out) => Ok(match out.status() {
+            Some(BucketVersioningStatus::Enabled) => Versioning::Enabled,
+            Some(BucketVersioningStatus::Suspended) => Versioning::Suspended,
+            _ => Versioning::Never,
+        }),
+        Err(e) => {
+            // Some S3-compatible endpoints (moto among them) answer 200 with a root element other
+            // than VersioningConfiguration, which the SDK refuses; the status inside is still valid.
+            if let SdkError::ServiceError(ctx) = &e {
+                let raw = ctx.raw();
+                if raw.status().as_u16() == 200 {
+                    if let Some(body) = raw.body().bytes().and_then(|b| std::str::from_utf8(b).ok()) {
+                        return Ok(versioning_from_xml(body));
+                    }
+                }
+            }
+            Err(classify("s3:GetBucketVersioning", &e))
+        }
+    }
+}
+
+/// The versioning state in a GetBucketVersioning XML body, whatever its root element is called.
+fn versioning_from_xml(body: &str) -> Versioning {
+    let status = body
+        .split_once("<Status>")
+        .and_then(|(_, rest)| rest.split_once("</Status>"))
+        .map(|(s, _)| s.trim());
+    match status {
+        Some("Enabled") => Versioning::Enabled,
+        Some("Suspended") => Versioning::Suspended,
         _ => Versioning::Never,
-    })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versioning_status_from_any_root() {
+        let ns = r#"xmlns="http://s3.amazonaws.com/doc/2006-03-01/""#;
+        assert_eq!(versioning_from_xml(&format!("<VersioningConfiguration {ns}/>")), Versioning::Never);
+        assert_eq!(
+            versioning_from_xml(&format!("<GetBucketVersioningResponse {ns}><Status>Suspended</Status></GetBucketVersioningResponse>")),
+            Versioning::Suspended
+        );
+        assert_eq!(versioning_from_xml("<X><Status>Enabled</Status></X>"), Versioning::Enabled);
+    }
 }

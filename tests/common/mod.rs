@@ -1,0 +1,306 @@
+//! Test harness: a real moto server on a free loopback port, the findings table and alert topic
+//! created as the template defines them, and an SQS queue subscribed to the topic.
+#![allow(dead_code)]
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
+    ScalarAttributeType,
+};
+use serde_json::Value;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use vigil::aws::{CallRecorder, Clients};
+use vigil::config::Settings;
+use vigil::findings::Finding;
+use vigil::handler::{RunOptions, Vigil};
+
+pub const ACCOUNT: &str = "123456789012";
+pub const REGION: &str = "us-east-1";
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The venv that scripts/test creates (override with VIGIL_VENV).
+pub fn venv_bin(tool: &str) -> PathBuf {
+    let venv = std::env::var_os("VIGIL_VENV").map(PathBuf::from).unwrap_or_else(|| repo().join(".venv"));
+    let path = venv.join("bin").join(tool);
+    assert!(path.exists(), "{} is missing: run scripts/test, which installs the pinned tools", path.display());
+    path
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+}
+
+/// A moto server process, stopped on drop.
+pub struct Moto {
+    child: Child,
+    pub endpoint: String,
+}
+
+impl Moto {
+    pub fn start() -> Moto {
+        let port = free_port();
+        let child = Command::new(venv_bin("moto_server"))
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start moto_server");
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "moto did not start on port {port}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Moto { child, endpoint }
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn sdk_config(endpoint: &str) -> SdkConfig {
+    SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(REGION))
+        .endpoint_url(endpoint)
+        .credentials_provider(aws_sdk_s3::config::SharedCredentialsProvider::new(aws_sdk_s3::config::Credentials::new(
+            "testing", "testing", None, None, "vigil-tests",
+        )))
+        .build()
+}
+
+/// A seeded world: moto plus the table, topic and subscribed queue.
+pub struct World {
+    pub moto: Moto,
+    pub sdk: SdkConfig,
+    pub table: String,
+    pub topic_arn: String,
+    pub queue_url: String,
+    pub ddb: aws_sdk_dynamodb::Client,
+    pub sqs: aws_sdk_sqs::Client,
+}
+
+impl World {
+    pub async fn new() -> World {
+        let moto = Moto::start();
+        let sdk = sdk_config(&moto.endpoint);
+        let ddb = aws_sdk_dynamodb::Client::new(&sdk);
+        let sns = aws_sdk_sns::Client::new(&sdk);
+        let sqs = aws_sdk_sqs::Client::new(&sdk);
+        let table = "vigil-findings".to_string();
+        create_table(&ddb, &table).await;
+        let topic_arn = sns.create_topic().name("vigil-alerts").send().await.unwrap().topic_arn.unwrap();
+        let queue_url = sqs.create_queue().queue_name("vigil-alert-inbox").send().await.unwrap().queue_url.unwrap();
+        let queue_arn = format!("arn:aws:sqs:{REGION}:{ACCOUNT}:vigil-alert-inbox");
+        sns.subscribe().topic_arn(&topic_arn).protocol("sqs").endpoint(queue_arn).send().await.unwrap();
+        World { moto, sdk, table, topic_arn, queue_url, ddb, sqs }
+    }
+
+    pub fn s3(&self) -> aws_sdk_s3::Client {
+        aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&self.sdk).force_path_style(true).build())
+    }
+
+    pub fn s3_in(&self, region: &str) -> aws_sdk_s3::Client {
+        aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&self.sdk).region(Region::new(region.to_string())).force_path_style(true).build(),
+        )
+    }
+
+    /// Settings wired to this world.
+    pub fn settings(&self) -> Settings {
+        Settings { table_name: Some(self.table.clone()), topic_arn: Some(self.topic_arn.clone()), ..Settings::default() }
+    }
+
+    /// The handler as the Lambda builds it, with these settings.
+    pub fn vigil(&self, settings: Settings) -> Vigil {
+        Vigil::new(settings, Clients::new(&self.sdk, CallRecorder::from_env()), ACCOUNT.to_string())
+    }
+
+    /// Every stored finding (a test-only Scan).
+    pub async fn items(&self) -> Vec<Finding> {
+        let out = self.ddb.scan().table_name(&self.table).send().await.unwrap();
+        serde_dynamo::from_items(out.items().to_vec()).unwrap()
+    }
+
+    pub async fn item(&self, bucket: &str, check: &str) -> Option<Finding> {
+        self.items().await.into_iter().find(|f| f.resource_id == bucket && f.check_id == check)
+    }
+
+    /// Drains the alert queue: the `sqs` payloads SNS delivered.
+    pub async fn alerts(&self) -> Vec<Value> {
+        let mut out = Vec::new();
+        loop {
+            let got = self
+                .sqs
+                .receive_message()
+                .queue_url(&self.queue_url)
+                .max_number_of_messages(10)
+                .wait_time_seconds(0)
+                .send()
+                .await
+                .unwrap();
+            let msgs = got.messages();
+            if msgs.is_empty() {
+                break;
+            }
+            for m in msgs {
+                let envelope: Value = serde_json::from_str(m.body().unwrap()).unwrap();
+                let inner = envelope["Message"].as_str().unwrap_or_default();
+                let mut payload: Value = serde_json::from_str(inner).unwrap_or(Value::String(inner.to_string()));
+                if let Some(obj) = payload.as_object_mut() {
+                    obj.insert("_subject".into(), envelope["Subject"].clone());
+                    obj.insert("_attributes".into(), envelope["MessageAttributes"].clone());
+                }
+                out.push(payload);
+                self.sqs.delete_message().queue_url(&self.queue_url).receipt_handle(m.receipt_handle().unwrap()).send().await.unwrap();
+            }
+        }
+        out
+    }
+}
+
+/// Creates the findings table with the template's key schema and GSI.
+pub async fn create_table(ddb: &aws_sdk_dynamodb::Client, name: &str) {
+    let attr = |n: &str| AttributeDefinition::builder().attribute_name(n).attribute_type(ScalarAttributeType::S).build().unwrap();
+    let key = |n: &str, t: KeyType| KeySchemaElement::builder().attribute_name(n).key_type(t).build().unwrap();
+    ddb.create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(attr("resource_arn"))
+        .attribute_definitions(attr("check_id"))
+        .attribute_definitions(attr("status_severity"))
+        .attribute_definitions(attr("opened_at"))
+        .key_schema(key("resource_arn", KeyType::Hash))
+        .key_schema(key("check_id", KeyType::Range))
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(vigil::store::GSI_NAME)
+                .key_schema(key("status_severity", KeyType::Hash))
+                .key_schema(key("opened_at", KeyType::Range))
+                .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+/// Bucket seeding helpers.
+pub async fn bucket(s3: &aws_sdk_s3::Client, name: &str) {
+    s3.create_bucket().bucket(name).send().await.unwrap();
+}
+
+pub async fn bucket_policy(s3: &aws_sdk_s3::Client, name: &str, policy: Value) {
+    s3.put_bucket_policy().bucket(name).policy(policy.to_string()).send().await.unwrap();
+}
+
+pub fn public_read(name: &str) -> Value {
+    serde_json::json!({"Version":"2012-10-17","Statement":[{"Sid":"PublicRead","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":format!("arn:aws:s3:::{name}/*")}]})
+}
+
+pub fn tls_only(name: &str) -> Value {
+    serde_json::json!({"Version":"2012-10-17","Statement":[{"Sid":"DenyInsecureTransport","Effect":"Deny","Principal":"*","Action":"s3:*",
+        "Resource":[format!("arn:aws:s3:::{name}"), format!("arn:aws:s3:::{name}/*")],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}]})
+}
+
+/// Makes a bucket pass every S3 check.
+pub async fn harden(s3: &aws_sdk_s3::Client, name: &str) {
+    use aws_sdk_s3::types::*;
+    s3.put_public_access_block()
+        .bucket(name)
+        .public_access_block_configuration(
+            PublicAccessBlockConfiguration::builder()
+                .block_public_acls(true)
+                .ignore_public_acls(true)
+                .block_public_policy(true)
+                .restrict_public_buckets(true)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    s3.put_bucket_encryption()
+        .bucket(name)
+        .server_side_encryption_configuration(
+            ServerSideEncryptionConfiguration::builder()
+                .rules(
+                    ServerSideEncryptionRule::builder()
+                        .apply_server_side_encryption_by_default(
+                            ServerSideEncryptionByDefault::builder().sse_algorithm(ServerSideEncryption::AwsKms).build().unwrap(),
+                        )
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    s3.put_bucket_versioning()
+        .bucket(name)
+        .versioning_configuration(VersioningConfiguration::builder().status(BucketVersioningStatus::Enabled).build())
+        .send()
+        .await
+        .unwrap();
+    bucket_policy(s3, name, tls_only(name)).await;
+}
+
+pub async fn tag(s3: &aws_sdk_s3::Client, name: &str, key: &str, value: &str) {
+    use aws_sdk_s3::types::{Tag, Tagging};
+    s3.put_bucket_tagging()
+        .bucket(name)
+        .tagging(Tagging::builder().tag_set(Tag::builder().key(key).value(value).build().unwrap()).build().unwrap())
+        .send()
+        .await
+        .unwrap();
+}
+
+/// Loads an event file from events/.
+pub fn event(path: &str) -> Value {
+    serde_json::from_slice(&std::fs::read(repo().join("events").join(path)).unwrap()).unwrap()
+}
+
+/// A CloudTrail event for `name` on `bucket`, built from the committed sample.
+pub fn s3_event(name: &str, bucket: &str) -> Value {
+    let mut e = event(&format!("s3/{name}.json"));
+    e["detail"]["requestParameters"]["bucketName"] = Value::String(bucket.to_string());
+    e
+}
+
+/// Runs the `vigil` CLI against this world; returns (exit ok, stdout, stderr).
+pub fn cli(world: &World, args: &[&str], extra_env: &[(&str, &str)]) -> (bool, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vigil"));
+    cmd.args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", REGION)
+        .env("AWS_ENDPOINT_URL", &world.moto.endpoint)
+        .env("TABLE_NAME", &world.table)
+        .env("TOPIC_ARN", &world.topic_arn);
+    if let Some(log) = std::env::var_os("VIGIL_OPS_LOG") {
+        cmd.env("VIGIL_OPS_LOG", log);
+    }
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run vigil");
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+pub fn at(t: &str) -> RunOptions {
+    RunOptions { as_of: Some(chrono::DateTime::parse_from_rfc3339(t).unwrap().with_timezone(&chrono::Utc)), ..Default::default() }
+}
