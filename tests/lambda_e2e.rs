@@ -5,77 +5,7 @@
 mod common;
 
 use common::*;
-use serde_json::Value;
-use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 use vigil::findings::Status;
-
-/// `cargo lambda watch`, stopped with its whole process group on drop.
-struct Watch {
-    child: Child,
-    port: u16,
-}
-
-impl Watch {
-    fn start(w: &World) -> Watch {
-        let port = free_port();
-        let mut cmd = Command::new(venv_bin("cargo-lambda"));
-        cmd.args(["lambda", "watch", "--bin", "bootstrap", "--ignore-changes", "--invoke-port", &port.to_string()])
-            .current_dir(repo())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0);
-        let mut vars = vec![
-            ("AWS_ACCESS_KEY_ID", "testing".to_string()),
-            ("AWS_SECRET_ACCESS_KEY", "testing".to_string()),
-            ("AWS_REGION", REGION.to_string()),
-            ("AWS_ENDPOINT_URL", w.moto.endpoint.clone()),
-            ("TABLE_NAME", w.table.clone()),
-            ("TOPIC_ARN", w.topic_arn.clone()),
-            ("RUST_LOG", "info".to_string()),
-        ];
-        if let Ok(log) = std::env::var("VIGIL_OPS_LOG") {
-            vars.push(("VIGIL_OPS_LOG", log));
-        }
-        for (k, v) in vars {
-            cmd.arg("--env-var").arg(format!("{k}={v}"));
-        }
-        let child = cmd.spawn().expect("start cargo lambda watch");
-        let deadline = Instant::now() + Duration::from_secs(120);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "cargo lambda watch did not listen on {port}");
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        Watch { child, port }
-    }
-
-    /// Invokes the function with an events/ file; returns its JSON response.
-    fn invoke(&self, file: &str) -> Value {
-        self.try_invoke(file).unwrap_or_else(|e| panic!("invoke {file} failed: {e}"))
-    }
-
-    /// Invokes and returns the response, or the invocation's error text.
-    fn try_invoke(&self, file: &str) -> Result<Value, String> {
-        let out = Command::new(venv_bin("cargo-lambda"))
-            .args(["lambda", "invoke", "bootstrap", "--invoke-port", &self.port.to_string(), "--output-format", "json"])
-            .arg("--data-file")
-            .arg(repo().join("events").join(file))
-            .output()
-            .expect("cargo lambda invoke");
-        if !out.status.success() {
-            return Err(format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)));
-        }
-        serde_json::from_slice(&out.stdout).map_err(|e| format!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
-    }
-}
-
-impl Drop for Watch {
-    fn drop(&mut self) {
-        let _ = Command::new("kill").arg("--").arg(format!("-{}", self.child.id())).status();
-        let _ = self.child.wait();
-    }
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn lambda_handles_schedule_then_one_change_event() {

@@ -10,6 +10,7 @@ use aws_sdk_dynamodb::types::{
 use serde_json::Value;
 use std::net::TcpListener;
 use std::path::PathBuf;
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use vigil::aws::{CallRecorder, Clients};
@@ -281,7 +282,7 @@ pub fn s3_event(name: &str, bucket: &str) -> Value {
 
 /// Runs the `vigil` CLI against this world; returns (exit ok, stdout, stderr).
 pub fn cli(world: &World, args: &[&str], extra_env: &[(&str, &str)]) -> (bool, String, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vigil"));
+    let mut cmd = Command::new(vigil_bin());
     cmd.args(args)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -300,6 +301,86 @@ pub fn cli(world: &World, args: &[&str], extra_env: &[(&str, &str)]) -> (bool, S
     let out = cmd.output().expect("run vigil");
     (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
+
+/// The built `vigil` binary (tests get its path from cargo; examples find it beside themselves).
+pub fn vigil_bin() -> PathBuf {
+    if let Some(p) = option_env!("CARGO_BIN_EXE_vigil") {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().expect("current exe");
+    let mut dir = exe.parent().expect("exe dir").to_path_buf();
+    if dir.ends_with("deps") || dir.ends_with("examples") {
+        dir.pop();
+    }
+    dir.join("vigil")
+}
+
+/// `cargo lambda watch`, stopped with its whole process group on drop.
+pub struct Watch {
+    child: Child,
+    pub port: u16,
+}
+
+impl Watch {
+    pub fn start(w: &World) -> Watch {
+        let port = free_port();
+        let mut cmd = Command::new(venv_bin("cargo-lambda"));
+        cmd.args(["lambda", "watch", "--bin", "bootstrap", "--ignore-changes", "--invoke-port", &port.to_string()])
+            .current_dir(repo())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0);
+        let mut vars = vec![
+            ("AWS_ACCESS_KEY_ID", "testing".to_string()),
+            ("AWS_SECRET_ACCESS_KEY", "testing".to_string()),
+            ("AWS_REGION", REGION.to_string()),
+            ("AWS_ENDPOINT_URL", w.moto.endpoint.clone()),
+            ("TABLE_NAME", w.table.clone()),
+            ("TOPIC_ARN", w.topic_arn.clone()),
+            ("RUST_LOG", "info".to_string()),
+        ];
+        if let Ok(log) = std::env::var("VIGIL_OPS_LOG") {
+            vars.push(("VIGIL_OPS_LOG", log));
+        }
+        for (k, v) in vars {
+            cmd.arg("--env-var").arg(format!("{k}={v}"));
+        }
+        let child = cmd.spawn().expect("start cargo lambda watch");
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "cargo lambda watch did not listen on {port}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        Watch { child, port }
+    }
+
+    /// Invokes the function with an events/ file; returns its JSON response.
+    pub fn invoke(&self, file: &str) -> Value {
+        self.try_invoke(file).unwrap_or_else(|e| panic!("invoke {file} failed: {e}"))
+    }
+
+    /// Invokes and returns the response, or the invocation's error text.
+    pub fn try_invoke(&self, file: &str) -> Result<Value, String> {
+        let out = Command::new(venv_bin("cargo-lambda"))
+            .args(["lambda", "invoke", "bootstrap", "--invoke-port", &self.port.to_string(), "--output-format", "json"])
+            .arg("--data-file")
+            .arg(repo().join("events").join(file))
+            .output()
+            .expect("cargo lambda invoke");
+        if !out.status.success() {
+            return Err(format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)));
+        }
+        serde_json::from_slice(&out.stdout).map_err(|e| format!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg("--").arg(format!("-{}", self.child.id())).status();
+        let _ = self.child.wait();
+    }
+}
+
 
 pub fn at(t: &str) -> RunOptions {
     RunOptions { as_of: Some(chrono::DateTime::parse_from_rfc3339(t).unwrap().with_timezone(&chrono::Utc)), ..Default::default() }

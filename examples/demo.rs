@@ -1,0 +1,93 @@
+//! The demo: a misconfigured account in moto, scanned through the real Lambda handler under
+//! cargo-lambda's emulator; prints the findings and the alerts SNS delivered, then makes one
+//! bucket public, sends the matching CloudTrail event, and prints the single new alert.
+//!
+//! Run it with `scripts/demo`, which installs the tools first.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+fn summary(v: &Value) -> String {
+    format!(
+        "{} resources audited, {} checks evaluated ({} passed), {} alerts sent, {} AWS calls, {} ms",
+        v["resources_audited"],
+        v["evaluated"],
+        v["passed"],
+        v["alerts_sent"],
+        v["calls"]["operations"].as_object().map(|o| o.values().filter_map(Value::as_u64).sum::<u64>()).unwrap_or(0),
+        v["wall_ms"]
+    )
+}
+
+fn print_alerts(alerts: &[Value]) {
+    for a in alerts {
+        println!("--- Subject: {}", a["_subject"].as_str().unwrap_or_default());
+        println!("{}", a["text"].as_str().unwrap_or_default());
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    println!("== vigil demo: a local AWS account in moto, audited through the Lambda handler\n");
+    let w = World::new().await;
+    println!("moto server at {}; findings table {:?}; alert topic {} (an SQS queue is subscribed)", w.moto.endpoint, w.table, w.topic_arn);
+
+    let s3 = w.s3();
+    for name in ["vigil-demo-website", "vigil-demo-archive"] {
+        bucket(&s3, name).await;
+        harden(&s3, name).await;
+    }
+    bucket(&s3, "vigil-demo-reports").await;
+    bucket_policy(&s3, "vigil-demo-reports", public_read("vigil-demo-reports")).await;
+    bucket(&s3, "vigil-demo-uploads").await;
+    s3.put_bucket_acl().bucket("vigil-demo-uploads").acl(aws_sdk_s3::types::BucketCannedAcl::PublicReadWrite).send().await.unwrap();
+    bucket(&s3, "vigil-demo-shared").await;
+    harden(&s3, "vigil-demo-shared").await;
+    let mut shared = tls_only("vigil-demo-shared");
+    shared["Statement"].as_array_mut().unwrap().push(serde_json::json!({"Sid":"VendorRead","Effect":"Allow",
+        "Principal":{"AWS":"arn:aws:iam::210987654321:root"},"Action":["s3:GetObject","s3:ListBucket"],
+        "Resource":["arn:aws:s3:::vigil-demo-shared","arn:aws:s3:::vigil-demo-shared/*"]}));
+    bucket_policy(&s3, "vigil-demo-shared", shared).await;
+    bucket(&s3, "vigil-demo-breakglass").await;
+    bucket_policy(&s3, "vigil-demo-breakglass", public_read("vigil-demo-breakglass")).await;
+    tag(&s3, "vigil-demo-breakglass", "EmergencyAccess", "true").await;
+    println!("seeded 6 buckets: website and archive clean; reports public by policy; uploads public by ACL;");
+    println!("  shared granted to another account; breakglass public but tagged EmergencyAccess=true\n");
+
+    println!("starting the Lambda runtime emulator (cargo lambda watch; the first run compiles the function)...");
+    let lambda = Watch::start(&w);
+
+    println!("\n== 1. Scheduled full scan: events/other/scheduled-event.json -> Lambda");
+    let scan = lambda.invoke("other/scheduled-event.json");
+    println!("Lambda response: {}", summary(&scan));
+
+    println!("\n== Findings stored in DynamoDB (`vigil findings`)");
+    let (ok, out, err) = cli(&w, &["findings"], &[]);
+    print!("{}", if ok { out } else { err });
+
+    let alerts = w.alerts().await;
+    println!("\n== Alerts SNS delivered: {} (only CRITICAL findings alert; the exempt bucket does not)", alerts.len());
+    print_alerts(&alerts);
+
+    println!("== 2. Change: vigil-demo-website gets a public bucket policy");
+    bucket_policy(&s3, "vigil-demo-website", public_read("vigil-demo-website")).await;
+    println!("CloudTrail PutBucketPolicy via EventBridge: events/other/demo-make-website-public.json -> Lambda");
+    let event = lambda.invoke("other/demo-make-website-public.json");
+    println!("Lambda response: {}", summary(&event));
+    let ops: Vec<String> = event["calls"]["operations"]
+        .as_object()
+        .map(|o| o.iter().map(|(k, v)| format!("{k} x{v}")).collect())
+        .unwrap_or_default();
+    println!("AWS calls for this event: {}", ops.join(", "));
+    let alerts = w.alerts().await;
+    println!("\n== New alerts delivered: {}", alerts.len());
+    print_alerts(&alerts);
+
+    println!("== 3. The same event again (EventBridge delivers at least once)");
+    let again = lambda.invoke("other/demo-make-website-public.json");
+    println!("Lambda response: {}", summary(&again));
+    println!("New alerts delivered: {} (a finding that stays open never re-alerts)", w.alerts().await.len());
+}
