@@ -302,6 +302,12 @@ pub fn cli(world: &World, args: &[&str], extra_env: &[(&str, &str)]) -> (bool, S
     (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
+/// Where `cargo lambda watch` builds: beside the main target dir.
+fn lambda_target_dir() -> PathBuf {
+    let base = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| repo().join("target"));
+    base.join("cargo-lambda")
+}
+
 /// The built `vigil` binary (tests get its path from cargo; examples find it beside themselves).
 pub fn vigil_bin() -> PathBuf {
     if let Some(p) = option_env!("CARGO_BIN_EXE_vigil") {
@@ -327,6 +333,9 @@ impl Watch {
         let mut cmd = Command::new(venv_bin("cargo-lambda"));
         cmd.args(["lambda", "watch", "--bin", "bootstrap", "--ignore-changes", "--invoke-port", &port.to_string()])
             .current_dir(repo())
+            // cargo-lambda builds with its own flags; a separate target dir keeps it from
+            // invalidating the test build's dependencies (and vice versa).
+            .env("CARGO_TARGET_DIR", lambda_target_dir())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .process_group(0);

@@ -1,0 +1,123 @@
+"""vigil benchmark on moto: full scan of N buckets, and one PutBucketPolicy event.
+
+Measures wall time, AWS calls (from VIGIL_OPS_LOG, every operation the binary performed) and the
+binary's peak RSS. Run through scripts/bench, which builds the binary and installs the tools.
+"""
+import argparse, collections, json, os, re, resource, socket, subprocess, sys, tempfile, time
+
+import boto3
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_moto():
+    port = free_port()
+    proc = subprocess.Popen([os.path.join(ROOT, ".venv/bin/moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(300):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return proc, f"http://127.0.0.1:{port}"
+        except OSError:
+            time.sleep(0.1)
+    sys.exit("moto did not start")
+
+
+def seed(endpoint, n):
+    kw = dict(endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="bench", aws_secret_access_key="bench")
+    ddb, sns, sqs, s3 = (boto3.client(s, **kw) for s in ("dynamodb", "sns", "sqs", "s3"))
+    ddb.create_table(
+        TableName="vigil-findings", BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in ("resource_arn", "check_id", "status_severity", "opened_at")],
+        KeySchema=[{"AttributeName": "resource_arn", "KeyType": "HASH"}, {"AttributeName": "check_id", "KeyType": "RANGE"}],
+        GlobalSecondaryIndexes=[{"IndexName": "by_status_severity", "Projection": {"ProjectionType": "ALL"},
+                                 "KeySchema": [{"AttributeName": "status_severity", "KeyType": "HASH"}, {"AttributeName": "opened_at", "KeyType": "RANGE"}]}])
+    topic = sns.create_topic(Name="vigil-alerts")["TopicArn"]
+    sqs.create_queue(QueueName="inbox")
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint="arn:aws:sqs:us-east-1:123456789012:inbox")
+    for i in range(n):
+        name = f"bench-{i:04d}"
+        s3.create_bucket(Bucket=name)
+        if i % 10 == 0:
+            s3.put_bucket_policy(Bucket=name, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{name}/*"}]}))
+        elif i % 10 == 1:
+            s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration={
+                "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
+            s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+            s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={
+                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}]})
+    return topic, s3
+
+
+def run(vigil, args, env):
+    ops = tempfile.NamedTemporaryFile(delete=False)
+    ops.close()
+    t0 = time.monotonic()
+    out = subprocess.run([vigil, *args], env={**env, "VIGIL_OPS_LOG": ops.name}, capture_output=True, text=True)
+    wall = time.monotonic() - t0
+    if out.returncode != 0:
+        sys.exit(f"vigil {' '.join(args)} failed:\n{out.stderr}")
+    calls = collections.Counter(l.strip() for l in open(ops.name) if l.strip())
+    os.unlink(ops.name)
+    handler_ms = re.search(r"Wall: (\d+) ms", out.stdout)
+    return {"wall_s": wall, "handler_ms": int(handler_ms.group(1)) if handler_ms else None, "calls": calls, "stdout": out.stdout}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--vigil", required=True)
+    ap.add_argument("--buckets", type=int, default=500)
+    ap.add_argument("--concurrency", default="16")
+    a = ap.parse_args()
+    moto, endpoint = start_moto()
+    try:
+        t0 = time.monotonic()
+        topic, s3 = seed(endpoint, a.buckets)
+        print(f"seeded {a.buckets} buckets in {time.monotonic() - t0:.1f} s (moto at {endpoint})")
+        env = {"PATH": os.environ["PATH"], "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
+               "AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": endpoint, "TABLE_NAME": "vigil-findings",
+               "TOPIC_ARN": topic, "AUDIT_CONCURRENCY": a.concurrency}
+        first = run(a.vigil, ["scan"], env)
+        rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        second = run(a.vigil, ["scan"], env)
+        target = "bench-0002"
+        s3.put_bucket_policy(Bucket=target, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{target}/*"}]}))
+        event = json.load(open(os.path.join(ROOT, "events/s3/PutBucketPolicy.json")))
+        event["detail"]["requestParameters"]["bucketName"] = target
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+            json.dump(event, f)
+        ev = run(a.vigil, ["event", f.name], env)
+        os.unlink(f.name)
+        rss_all_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+        def calls_line(r, per=None):
+            total = sum(r["calls"].values())
+            s = f"{total} calls"
+            if per:
+                s += f" ({total / per:.1f} per bucket)"
+            return s
+
+        print(f"\n| measurement | wall (process) | wall (handler) | AWS calls | peak RSS |")
+        print(f"|---|---|---|---|---|")
+        print(f"| full scan, {a.buckets} buckets, first run (all findings new) | {first['wall_s']:.2f} s | {first['handler_ms']} ms | {calls_line(first, a.buckets)} | {rss_mb:.1f} MiB |")
+        print(f"| full scan, {a.buckets} buckets, steady state | {second['wall_s']:.2f} s | {second['handler_ms']} ms | {calls_line(second, a.buckets)} | |")
+        print(f"| one PutBucketPolicy event (bucket turns public) | {ev['wall_s']:.3f} s | {ev['handler_ms']} ms | {calls_line(ev)} | {rss_all_mb:.1f} MiB (max of all runs) |")
+        for label, r in (("first full scan", first), ("steady-state full scan", second), ("PutBucketPolicy event", ev)):
+            print(f"\n{label} operations: " + ", ".join(f"{k} {v}" for k, v in sorted(r["calls"].items())))
+        summary = [l for l in ev["stdout"].splitlines() if l.startswith(("Findings", "Changes", "Alerts"))]
+        print("event run: " + " | ".join(summary))
+    finally:
+        moto.terminate()
+        moto.wait()
+
+
+if __name__ == "__main__":
+    main()
