@@ -301,31 +301,43 @@ impl Engine<'_> {
         let Some(store) = self.store else {
             return Audited { changes: compute(&[]), ..Default::default() };
         };
+        let mut written = Vec::new();
         for _ in 0..COMMIT_ATTEMPTS {
             let existing = match store.for_resource(&arn).await {
                 Ok(items) => items,
-                Err(e) => return Audited::failed(&arn, &store_error(e)),
+                Err(e) => return Audited { changes: written, ..Audited::failed(&arn, &store_error(e)) },
             };
             let changes = compute(&existing);
             if self.dry_run || changes.is_empty() {
-                return Audited { changes, ..Default::default() };
+                written.extend(changes);
+                return Audited { changes: written, ..Default::default() };
             }
-            match store.commit(&changes).await {
-                Ok(()) => return Audited { changes, ..Default::default() },
-                Err(StoreError::Conflict) => {
-                    tracing::info!(resource = %arn, "finding changed concurrently; re-reading");
-                    continue;
+            let results = store.commit(&changes).await;
+            let mut conflict = false;
+            let mut failure = None;
+            for (change, result) in changes.into_iter().zip(results) {
+                match result {
+                    Ok(()) => written.push(change),
+                    Err(StoreError::Conflict) => conflict = true,
+                    Err(e) => failure = Some(store_error(e)),
                 }
-                Err(e) => return Audited::failed(&arn, &store_error(e)),
             }
+            if let Some(e) = failure {
+                return Audited { changes: written, ..Audited::failed(&arn, &e) };
+            }
+            if !conflict {
+                return Audited { changes: written, ..Default::default() };
+            }
+            // Items written above now carry this observation and are skipped on the re-read.
+            tracing::info!(resource = %arn, "finding changed concurrently; re-reading");
         }
         let e = AwsError {
-            operation: "dynamodb:TransactWriteItems",
+            operation: "dynamodb:PutItem",
             kind: AwsErrorKind::Throttled,
-            code: Some("TransactionCanceled".into()),
+            code: Some("ConditionalCheckFailed".into()),
             message: format!("findings kept changing concurrently after {COMMIT_ATTEMPTS} attempts"),
         };
-        Audited::failed(&arn, &e)
+        Audited { changes: written, ..Audited::failed(&arn, &e) }
     }
 
     /// Resolves findings of resources of `kind` that have unresolved findings but were not listed.
@@ -396,9 +408,9 @@ fn store_error(e: StoreError) -> AwsError {
     match e {
         StoreError::Aws(e) => e,
         StoreError::Conflict => AwsError {
-            operation: "dynamodb:TransactWriteItems",
+            operation: "dynamodb:PutItem",
             kind: AwsErrorKind::Throttled,
-            code: Some("TransactionCanceled".into()),
+            code: Some("ConditionalCheckFailed".into()),
             message: e.to_string(),
         },
         StoreError::Decode(m) => AwsError { operation: "dynamodb:Query", kind: AwsErrorKind::Other, code: None, message: m },

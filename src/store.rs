@@ -1,4 +1,4 @@
-//! DynamoDB persistence of findings: per-resource reads, conditional transactional writes, GSI queries.
+//! DynamoDB persistence of findings: per-resource reads, conditional per-item writes, GSI queries.
 //!
 //! Table: partition key `resource_arn`, sort key `check_id`. GSI `by_status_severity`: partition key
 //! `status_severity` (`OPEN#CRITICAL`), sort key `opened_at`, so "OPEN findings of severity X, newest
@@ -8,20 +8,17 @@ use crate::aws::classify;
 use crate::error::AwsError;
 use crate::findings::{Change, Finding, Status};
 use crate::model::Severity;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use std::collections::HashMap;
 
 pub const GSI_NAME: &str = "by_status_severity";
-/// DynamoDB's limit on actions in one transaction.
-const MAX_TRANSACTION: usize = 100;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error(transparent)]
     Aws(#[from] AwsError),
-    /// Another writer changed an item since it was read; re-read and recompute.
+    /// Another writer changed the item since it was read; re-read and recompute.
     #[error("a finding changed since it was read (concurrent or newer observation)")]
     Conflict,
     #[error("stored item is not a finding: {0}")]
@@ -63,33 +60,31 @@ impl Store {
         Ok(out)
     }
 
-    /// Writes changes atomically per batch of 100, each conditional on the item being unchanged
-    /// since it was read. A failed condition anywhere gives [`StoreError::Conflict`] and writes nothing
-    /// of that batch.
-    pub async fn commit(&self, changes: &[Change]) -> Result<(), StoreError> {
-        for batch in changes.chunks(MAX_TRANSACTION) {
-            let mut items = Vec::with_capacity(batch.len());
-            for change in batch {
-                let item: HashMap<String, AttributeValue> =
-                    serde_dynamo::to_item(&change.finding).map_err(|e| StoreError::Decode(e.to_string()))?;
-                let mut put = Put::builder().table_name(&self.table).set_item(Some(item));
-                put = match &change.expected_observed_at {
-                    None => put.condition_expression("attribute_not_exists(resource_arn)"),
-                    Some(prev) => put
-                        .condition_expression("observed_at = :prev")
-                        .expression_attribute_values(":prev", AttributeValue::S(prev.clone())),
-                };
-                let put = put.build().map_err(|e| StoreError::Decode(e.to_string()))?;
-                items.push(TransactWriteItem::builder().put(put).build());
+    /// Writes each change as its own conditional PutItem, concurrently: the item must still carry
+    /// the `observed_at` that was read (or not exist). Items are independent, so no transaction is
+    /// needed. Returns which changes were written; a failed condition is a [`StoreError::Conflict`]
+    /// for that change only.
+    pub async fn commit(&self, changes: &[Change]) -> Vec<Result<(), StoreError>> {
+        futures::future::join_all(changes.iter().map(|c| self.put(c))).await
+    }
+
+    async fn put(&self, change: &Change) -> Result<(), StoreError> {
+        let item: HashMap<String, AttributeValue> =
+            serde_dynamo::to_item(&change.finding).map_err(|e| StoreError::Decode(e.to_string()))?;
+        let mut put = self.client.put_item().table_name(&self.table).set_item(Some(item));
+        put = match &change.expected_observed_at {
+            None => put.condition_expression("attribute_not_exists(resource_arn)"),
+            Some(prev) => put
+                .condition_expression("observed_at = :prev")
+                .expression_attribute_values(":prev", AttributeValue::S(prev.clone())),
+        };
+        match put.send().await {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
+                Err(StoreError::Conflict)
             }
-            if let Err(e) = self.client.transact_write_items().set_transact_items(Some(items)).send().await {
-                if let Some(TransactWriteItemsError::TransactionCanceledException(_)) = e.as_service_error() {
-                    return Err(StoreError::Conflict);
-                }
-                return Err(classify("dynamodb:TransactWriteItems", &e).into());
-            }
+            Err(e) => Err(classify("dynamodb:PutItem", &e).into()),
         }
-        Ok(())
     }
 
     /// Marks a finding's alert as delivered, unless the item moved on meanwhile.

@@ -22,8 +22,7 @@ const IAM_ACTIONS: &[(&str, &[&str])] = &[
     ("s3:GetBucketEncryption", &["s3:GetEncryptionConfiguration"]),
     ("s3:GetBucketVersioning", &["s3:GetBucketVersioning"]),
     ("dynamodb:Query", &["dynamodb:Query"]),
-    // A transaction is authorized per contained action; vigil's transactions hold only Puts.
-    ("dynamodb:TransactWriteItems", &["dynamodb:PutItem"]),
+    ("dynamodb:PutItem", &["dynamodb:PutItem"]),
     ("dynamodb:UpdateItem", &["dynamodb:UpdateItem"]),
     // PublishBatch is authorized by sns:Publish; the topic is SSE-KMS, so the publisher also needs
     // the key's data-key and decrypt permissions.
