@@ -322,3 +322,35 @@ async fn failed_reads_never_resolve_anything() {
     assert_eq!(findings.as_array().unwrap().len(), 0, "{out}");
     assert!(w.items().await.iter().all(|f| f.status == Status::Resolved));
 }
+
+#[tokio::test]
+async fn open_findings_by_severity_newest_first_without_a_scan() {
+    let w = World::new().await;
+    let s3 = w.s3();
+    let vigil = w.vigil(w.settings());
+    bucket(&s3, "older").await;
+    bucket_policy(&s3, "older", public_read("older")).await;
+    vigil.handle(&json!({"scan":"full"}), &at(T1)).await.unwrap();
+    bucket(&s3, "newer").await;
+    bucket_policy(&s3, "newer", public_read("newer")).await;
+    vigil.handle(&s3_event("CreateBucket", "newer"), &at(T2)).await.unwrap();
+
+    let store = vigil.store().unwrap();
+    let critical = store.by_status_severity(Status::Open, vigil::model::Severity::Critical, None).await.unwrap();
+    let order: Vec<&str> = critical.iter().map(|f| f.resource_id.as_str()).collect();
+    assert_eq!(order, ["newer", "older"]);
+    let limited = store.by_status_severity(Status::Open, vigil::model::Severity::Critical, Some(1)).await.unwrap();
+    assert_eq!(limited.len(), 1);
+
+    let (ok, out, err) = cli(&w, &["findings", "--status", "open", "--severity", "critical", "--format", "json"], &[]);
+    assert!(ok, "{err}");
+    let listed: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+    assert_eq!(listed.len(), 2);
+    assert!(listed.iter().all(|f| f["severity"] == "CRITICAL" && f["status"] == "OPEN"));
+    let (ok, out, _) = cli(&w, &["findings", "--severity", "medium"], &[]);
+    assert!(ok && out.contains("s3_bucket_versioning_disabled"), "{out}");
+
+    let (ok, _, err) = cli(&w, &["scan"], &[("ALERT_MIN_SEVERITY", "urgent")]);
+    assert!(!ok);
+    assert!(err.contains("ALERT_MIN_SEVERITY"), "invalid settings name the variable: {err}");
+}
