@@ -81,17 +81,6 @@ fn checks_table_lists_every_s3_check() {
     }
 }
 
-/// The template as JSON, decoded by cfn-lint (which understands the short-form intrinsic tags).
-pub fn template() -> Value {
-    let out = Command::new(venv_bin("python"))
-        .args(["-c", "import json,sys; from cfnlint.decode import decode; t,m=decode(sys.argv[1]); assert not m, m; print(json.dumps(t))"])
-        .arg(repo().join("template.yaml"))
-        .output()
-        .expect("run cfn-lint's decoder");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
 #[test]
 fn template_event_pattern_lists_exactly_the_routed_events() {
     let t = template();

@@ -9,7 +9,6 @@ mod common;
 use common::*;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::Command;
 
 /// SDK operation → the IAM actions that authorize it. Names differ; this table is the mapping.
 const IAM_ACTIONS: &[(&str, &[&str])] = &[
@@ -37,16 +36,6 @@ const PLATFORM_ACTIONS: &[(&str, &str)] = &[
     ("logs:PutLogEvents", "the Lambda runtime writes the function's logs"),
     ("sqs:SendMessage", "Lambda sends failed async invocations to the on-failure queue"),
 ];
-
-fn template() -> Value {
-    let out = Command::new(venv_bin("python"))
-        .args(["-c", "import json,sys; from cfnlint.decode import decode; t,m=decode(sys.argv[1]); assert not m, m; print(json.dumps(t))"])
-        .arg(repo().join("template.yaml"))
-        .output()
-        .expect("run cfn-lint's decoder");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
 fn as_list(v: &Value) -> Vec<String> {
     match v {

@@ -35,27 +35,7 @@ async fn seed_mixed_account(w: &World) {
 
     bucket(&s3, "sse-s3-only").await;
     harden(&s3, "sse-s3-only").await;
-    s3.delete_bucket_encryption().bucket("sse-s3-only").send().await.unwrap();
-    s3.put_bucket_encryption()
-        .bucket("sse-s3-only")
-        .server_side_encryption_configuration(
-            aws_sdk_s3::types::ServerSideEncryptionConfiguration::builder()
-                .rules(
-                    aws_sdk_s3::types::ServerSideEncryptionRule::builder()
-                        .apply_server_side_encryption_by_default(
-                            aws_sdk_s3::types::ServerSideEncryptionByDefault::builder()
-                                .sse_algorithm(aws_sdk_s3::types::ServerSideEncryption::Aes256)
-                                .build()
-                                .unwrap(),
-                        )
-                        .build(),
-                )
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    default_encryption(&s3, "sse-s3-only", aws_sdk_s3::types::ServerSideEncryption::Aes256).await;
 
     bucket(&s3, "break-glass").await;
     bucket_policy(&s3, "break-glass", public_read("break-glass")).await;

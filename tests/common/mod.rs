@@ -232,23 +232,7 @@ pub async fn harden(s3: &aws_sdk_s3::Client, name: &str) {
         .send()
         .await
         .unwrap();
-    s3.put_bucket_encryption()
-        .bucket(name)
-        .server_side_encryption_configuration(
-            ServerSideEncryptionConfiguration::builder()
-                .rules(
-                    ServerSideEncryptionRule::builder()
-                        .apply_server_side_encryption_by_default(
-                            ServerSideEncryptionByDefault::builder().sse_algorithm(ServerSideEncryption::AwsKms).build().unwrap(),
-                        )
-                        .build(),
-                )
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    default_encryption(s3, name, aws_sdk_s3::types::ServerSideEncryption::AwsKms).await;
     s3.put_bucket_versioning()
         .bucket(name)
         .versioning_configuration(VersioningConfiguration::builder().status(BucketVersioningStatus::Enabled).build())
@@ -256,6 +240,19 @@ pub async fn harden(s3: &aws_sdk_s3::Client, name: &str) {
         .await
         .unwrap();
     bucket_policy(s3, name, tls_only(name)).await;
+}
+
+/// Sets the bucket's default encryption algorithm.
+pub async fn default_encryption(s3: &aws_sdk_s3::Client, name: &str, algorithm: aws_sdk_s3::types::ServerSideEncryption) {
+    use aws_sdk_s3::types::*;
+    let by_default = ServerSideEncryptionByDefault::builder().sse_algorithm(algorithm).build().unwrap();
+    let rule = ServerSideEncryptionRule::builder().apply_server_side_encryption_by_default(by_default).build();
+    s3.put_bucket_encryption()
+        .bucket(name)
+        .server_side_encryption_configuration(ServerSideEncryptionConfiguration::builder().rules(rule).build().unwrap())
+        .send()
+        .await
+        .unwrap();
 }
 
 pub async fn tag(s3: &aws_sdk_s3::Client, name: &str, key: &str, value: &str) {
@@ -300,6 +297,17 @@ pub fn cli(world: &World, args: &[&str], extra_env: &[(&str, &str)]) -> (bool, S
     }
     let out = cmd.output().expect("run vigil");
     (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// The template as JSON, decoded by cfn-lint (which understands the short-form intrinsic tags).
+pub fn template() -> Value {
+    let out = Command::new(venv_bin("python"))
+        .args(["-c", "import json,sys; from cfnlint.decode import decode; t,m=decode(sys.argv[1]); assert not m, m; print(json.dumps(t))"])
+        .arg(repo().join("template.yaml"))
+        .output()
+        .expect("run cfn-lint's decoder");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 /// Where `cargo lambda watch` builds: beside the main target dir.
