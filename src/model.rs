@@ -20,16 +20,6 @@ impl ResourceType {
         }
     }
 
-    /// The service label used in timings and summaries.
-    pub fn service(self) -> &'static str {
-        match self {
-            ResourceType::S3Bucket => "s3",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|t| t.as_str() == s)
-    }
 }
 
 impl fmt::Display for ResourceType {

@@ -37,10 +37,6 @@ impl Store {
         Store { client, table: table.into() }
     }
 
-    pub fn table(&self) -> &str {
-        &self.table
-    }
-
     /// Every finding of one resource (one Query, paginated).
     pub async fn for_resource(&self, arn: &str) -> Result<Vec<Finding>, StoreError> {
         let mut out = Vec::new();
