@@ -190,6 +190,8 @@ mod tests {
             opened_at: "2026-11-01T00:00:00.000Z".into(),
             status_severity: "OPEN#CRITICAL".into(),
             alert_pending: true,
+            evidence: None,
+            risk_score: None,
             expires_at: None,
         }
     }

@@ -7,12 +7,14 @@
 use crate::alert::{self, Alert};
 use crate::aws::{CallStats, Clients};
 use crate::checks::{self, Context, Eval};
+use crate::collect::iam::{self as iamc, EntityRead, PolicyCache};
 use crate::collect::s3::{self as s3c, BucketRead};
 use crate::collect::ReadFailure;
 use crate::config::Settings;
 use crate::error::{AwsError, AwsErrorKind};
 use crate::findings::{self, Change, Evaluation, Finding, Observation, Status, Transition};
-use crate::model::{timestamp, ResourceRef, ResourceType};
+use crate::model::{partition, timestamp, ResourceRef, ResourceType};
+use crate::snapshot::iam::{Account, IamPart, ManagedPolicy, NamedPolicy, Principal};
 use crate::snapshot::BucketPart;
 use crate::store::{Store, StoreError};
 use crate::trigger::{Focus, Target};
@@ -102,6 +104,9 @@ struct Audited {
     errors: Vec<AuditError>,
     skipped: bool,
     deleted: bool,
+    /// Resources this one governs that must be audited too (a group's members, a policy's
+    /// principals).
+    follow: Vec<Target>,
 }
 
 impl Audited {
@@ -128,18 +133,43 @@ pub struct Engine<'a> {
     pub now: DateTime<Utc>,
     pub dry_run: bool,
     pub progress: Option<Arc<dyn Progress>>,
+    /// Managed policy documents read in this run.
+    pub policy_cache: PolicyCache,
 }
+
+/// What the IAM checks evaluate.
+enum IamSubject<'s> {
+    Principal(&'s Principal),
+    Policy(&'s ManagedPolicy),
+    Account(&'s Account),
+}
+
+/// IAM resource types a complete GetAccountAuthorizationDetails listing covers.
+const IAM_LISTED: &[ResourceType] = &[ResourceType::IamUser, ResourceType::IamRole, ResourceType::IamGroup, ResourceType::IamPolicy];
+
+/// How many rounds of governed resources an event follows (policy → group → members).
+const FOLLOW_DEPTH: usize = 2;
 
 /// Re-reads and recomputes this many times when a concurrent writer wins.
 const COMMIT_ATTEMPTS: usize = 3;
 
 impl Engine<'_> {
     fn context(&self) -> Context {
+        let s = self.settings;
         Context {
             account_id: self.account_id.to_string(),
-            trusted_accounts: self.settings.trusted_account_ids.clone(),
+            trusted_accounts: s.trusted_account_ids.clone(),
             now: self.now,
+            partition: self.partition(),
+            key_max_age_days: s.key_max_age_days,
+            inactive_days: s.inactive_days,
+            role_max_session_seconds: s.role_max_session_seconds,
+            broad_policies: s.broad_managed_policies.clone(),
         }
+    }
+
+    fn partition(&self) -> &'static str {
+        partition(&self.clients.default_region())
     }
 
     fn in_regions(&self, region: &str) -> bool {
@@ -163,7 +193,7 @@ impl Engine<'_> {
                     .collect();
                 listed.extend(targets.iter().map(|t| t.resource.arn()));
                 results.extend(self.audit_all(&targets).await);
-                match self.sweep_deleted(ResourceType::S3Bucket, &listed).await {
+                match self.sweep_deleted(&[ResourceType::S3Bucket], &listed).await {
                     Ok(swept) => results.extend(swept),
                     Err(e) => report.audit_errors.push(AuditError::new("AWS::S3::Bucket", &e)),
                 }
@@ -173,13 +203,60 @@ impl Engine<'_> {
                 report.incomplete_types.push(ResourceType::S3Bucket);
             }
         }
+        self.scan_iam(&mut report, &mut results).await;
         self.finish(report, results).await
+    }
+
+    /// The IAM part of a full scan: bulk reads, then the audit unit for every entity.
+    async fn scan_iam(&self, report: &mut RunReport, results: &mut Vec<Audited>) {
+        let inv = match iamc::inventory(self.clients, self.account_id, self.partition()).await {
+            Ok(inv) => inv,
+            Err(e) => {
+                report.audit_errors.push(AuditError::new("AWS::IAM", &e));
+                report.incomplete_types.extend(IAM_LISTED);
+                return;
+            }
+        };
+        report.audit_errors.extend(inv.failures.iter().map(|f| AuditError::new(&f.resource_arn, &f.error)));
+        let region = self.clients.default_region();
+        let mut units: Vec<(ResourceRef, IamSubject)> = Vec::new();
+        for p in &inv.principals {
+            units.push((ResourceRef::new(p.kind, &p.name, self.account_id, &region), IamSubject::Principal(p)));
+        }
+        for m in &inv.policies {
+            units.push((ResourceRef::new(ResourceType::IamPolicy, &m.arn, self.account_id, &region), IamSubject::Policy(m)));
+        }
+        let account = ResourceRef::new(ResourceType::Account, self.account_id, self.account_id, &region);
+        units.push((account, IamSubject::Account(&inv.account)));
+        let listed: BTreeSet<String> = units.iter().map(|(r, _)| r.arn()).collect();
+        let audited: Vec<Audited> = futures::stream::iter(&units)
+            .map(|(r, subject)| self.audit_iam(r.clone(), subject))
+            .buffer_unordered(self.settings.audit_concurrency.max(1))
+            .collect()
+            .await;
+        results.extend(audited);
+        match self.sweep_deleted(IAM_LISTED, &listed).await {
+            Ok(swept) => results.extend(swept),
+            Err(e) => report.audit_errors.push(AuditError::new("AWS::IAM", &e)),
+        }
     }
 
     /// Audits the given targets and forgets the deleted resources.
     pub async fn resources(&self, audit: &[Target], deleted: &[ResourceRef]) -> RunReport {
         let report = RunReport { kind: "resources".into(), ..Default::default() };
         let mut results = self.audit_all(audit).await;
+        let mut seen: BTreeSet<String> = audit.iter().map(|t| t.resource.arn()).collect();
+        for _ in 0..FOLLOW_DEPTH {
+            let follow: Vec<Target> = results
+                .iter_mut()
+                .flat_map(|a| std::mem::take(&mut a.follow))
+                .filter(|t| seen.insert(t.resource.arn()))
+                .collect();
+            if follow.is_empty() {
+                break;
+            }
+            results.extend(self.audit_all(&follow).await);
+        }
         for r in deleted {
             let mut r = r.clone();
             if r.account.is_empty() {
@@ -224,7 +301,142 @@ impl Engine<'_> {
         }
         match r.kind {
             ResourceType::S3Bucket => self.audit_bucket(r, target.focus).await,
+            ResourceType::IamUser => {
+                let parts = match target.focus {
+                    Focus::User(parts) => parts,
+                    _ => IamPart::ALL,
+                };
+                let read = iamc::read_user(self.clients, &self.policy_cache, &r.id, parts).await;
+                self.audit_entity(r, read).await
+            }
+            ResourceType::IamRole => {
+                if self.settings.exempt_role_names.contains(&r.id) {
+                    return Audited::skipped();
+                }
+                let read = iamc::read_role(self.clients, &self.policy_cache, &r.id).await;
+                self.audit_entity(r, read).await
+            }
+            ResourceType::IamGroup => match iamc::read_group(self.clients, &self.policy_cache, &r.id).await {
+                Ok((read, members)) => {
+                    let mut out = self.audit_entity(r.clone(), Ok(read)).await;
+                    if target.focus == Focus::WithGoverned {
+                        out.follow = members
+                            .into_iter()
+                            .map(|m| Target {
+                                resource: ResourceRef::new(ResourceType::IamUser, m, &r.account, &r.region),
+                                focus: Focus::User(&[IamPart::Permissions]),
+                            })
+                            .collect();
+                    }
+                    out
+                }
+                Err(e) => Audited::failed(&r.arn(), &e),
+            },
+            ResourceType::IamPolicy => self.audit_policy(r, target.focus).await,
+            ResourceType::Account => match iamc::read_account(self.clients, self.account_id).await {
+                Ok(account) => self.audit_iam(r, &IamSubject::Account(&account)).await,
+                Err(e) => Audited::failed(&r.arn(), &e),
+            },
         }
+    }
+
+    /// Audits a user, role or group read by an event.
+    async fn audit_entity(&self, r: ResourceRef, read: Result<EntityRead, AwsError>) -> Audited {
+        match read {
+            Ok(EntityRead::Found { principal, failures }) => {
+                let mut out = self.audit_iam(r, &IamSubject::Principal(&principal)).await;
+                out.errors.extend(failures.iter().map(|f| AuditError::new(&f.resource_arn, &f.error)));
+                out
+            }
+            Ok(EntityRead::Gone) => self.forget(&r).await,
+            Err(e) => Audited::failed(&r.arn(), &e),
+        }
+    }
+
+    /// Audits a customer managed policy, and (for a policy change) the principals it governs.
+    async fn audit_policy(&self, r: ResourceRef, focus: Focus) -> Audited {
+        let arn = r.arn();
+        let policy = match iamc::read_policy(self.clients, &self.policy_cache, &r.id).await {
+            Ok(Some(p)) => p,
+            Ok(None) => return self.forget(&r).await,
+            Err(e) => return Audited::failed(&arn, &e),
+        };
+        let mut out = if r.id.contains(":iam::aws:policy/") {
+            Audited::skipped() // AWS managed: nothing of ours to fix, but its principals are
+        } else {
+            self.audit_iam(r.clone(), &IamSubject::Policy(&policy)).await
+        };
+        if focus == Focus::WithGoverned {
+            match iamc::policy_entities(self.clients, &r.id).await {
+                Ok(entities) => {
+                    out.follow = entities
+                        .into_iter()
+                        .map(|(kind, name)| Target {
+                            resource: ResourceRef::new(kind, name, &r.account, &r.region),
+                            focus: match kind {
+                                ResourceType::IamGroup => Focus::WithGoverned,
+                                ResourceType::IamUser => Focus::User(&[IamPart::Permissions]),
+                                _ => Focus::Everything,
+                            },
+                        })
+                        .collect()
+                }
+                Err(e) => out.errors.push(AuditError::new(&arn, &e)),
+            }
+        }
+        out
+    }
+
+    /// The IAM audit unit: scope, exemption, evaluation and recording for one snapshot, whether it
+    /// came from the bulk scan or an event's per-entity reads.
+    async fn audit_iam(&self, r: ResourceRef, subject: &IamSubject<'_>) -> Audited {
+        let mut exempt = false;
+        if let IamSubject::Principal(p) = subject {
+            let service_linked = p.path.starts_with("/aws-service-role/");
+            if service_linked || (p.kind == ResourceType::IamRole && self.settings.exempt_role_names.contains(&p.name)) {
+                return Audited::skipped();
+            }
+            if let Some(scope) = &self.settings.scope_tag {
+                if p.kind != ResourceType::IamGroup && !scope.matches(&p.tags) {
+                    return Audited::skipped();
+                }
+            }
+            if let Some(suffix) = &self.settings.scope_name_suffix {
+                if !p.name.ends_with(suffix.as_str()) {
+                    return Audited::skipped();
+                }
+            }
+            exempt = self.settings.exempt_tag.matches(&p.tags);
+        }
+        let ctx = self.context();
+        let exposure = match subject {
+            IamSubject::Principal(p) => Some(checks::iam::exposure(p, self.account_id)),
+            _ => None,
+        };
+        let policy_doc;
+        let documents: Option<&[NamedPolicy]> = match subject {
+            IamSubject::Principal(p) => p.permissions.as_ref().map(|x| x.inline.as_slice()),
+            IamSubject::Policy(m) => {
+                policy_doc = [NamedPolicy { name: m.name.clone(), arn: Some(m.arn.clone()), document: m.document.clone() }];
+                Some(&policy_doc)
+            }
+            IamSubject::Account(_) => None,
+        };
+        let evals: Vec<Evaluation> = checks::for_type(r.kind)
+            .filter_map(|check| {
+                let outcome = match (check.eval, subject) {
+                    (Eval::Principal(f), IamSubject::Principal(p)) => f(p, &ctx)?,
+                    (Eval::Documents(f), _) => f(documents?, &ctx)?,
+                    (Eval::Account(f), IamSubject::Account(a)) => f(a, &ctx)?,
+                    _ => return None,
+                };
+                Some(Evaluation { check, outcome, exposure: exposure.clone() })
+            })
+            .collect();
+        let mut out = self.record(&r, Verdict::Evaluated { evals: &evals, exempt }).await;
+        out.evaluated = evals.len() as u64;
+        out.passed = evals.iter().filter(|e| e.outcome == checks::Outcome::Pass).count() as u64;
+        out
     }
 
     async fn audit_bucket(&self, mut r: ResourceRef, focus: Focus) -> Audited {
@@ -251,8 +463,8 @@ impl Engine<'_> {
         }
         let exempt = self.settings.exempt_tag.matches(&tags);
         let parts: &[BucketPart] = match focus {
-            Focus::Everything => BucketPart::ALL,
             Focus::Bucket(parts) => parts,
+            _ => BucketPart::ALL,
         };
         let (bucket, failures) = match s3c::read_bucket(self.clients, &r, tags, parts).await {
             BucketRead::Found { bucket, failures } => (bucket, failures),
@@ -263,8 +475,9 @@ impl Engine<'_> {
             .filter_map(|check| {
                 let outcome = match check.eval {
                     Eval::Bucket(f) => f(&bucket, &ctx)?,
+                    _ => return None,
                 };
-                Some(Evaluation { check, outcome })
+                Some(Evaluation { check, outcome, exposure: None })
             })
             .collect();
         let mut out = self.record(&r, Verdict::Evaluated { evals: &evals, exempt }).await;
@@ -340,12 +553,13 @@ impl Engine<'_> {
         Audited { changes: written, ..Audited::failed(&arn, &e) }
     }
 
-    /// Resolves findings of resources of `kind` that have unresolved findings but were not listed.
-    async fn sweep_deleted(&self, kind: ResourceType, listed: &BTreeSet<String>) -> Result<Vec<Audited>, AwsError> {
+    /// Resolves findings of resources of `kinds` that have unresolved findings but were not listed.
+    async fn sweep_deleted(&self, kinds: &[ResourceType], listed: &BTreeSet<String>) -> Result<Vec<Audited>, AwsError> {
         let Some(store) = self.store else { return Ok(Vec::new()) };
-        let active = store.active_resources(kind.as_str(), self.account_id).await.map_err(store_error)?;
+        let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+        let active = store.active_resources(&names, self.account_id).await.map_err(store_error)?;
         let mut out = Vec::new();
-        for arn in active.into_iter().filter(|a| !listed.contains(a)) {
+        for (_, arn) in active.into_iter().filter(|(_, a)| !listed.contains(a)) {
             let Some(mut r) = ResourceRef::from_arn(&arn) else { continue };
             r.account = self.account_id.to_string();
             tracing::info!(resource = %arn, "resource no longer exists; resolving its findings");

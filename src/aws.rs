@@ -161,6 +161,8 @@ pub struct Clients {
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub sns: aws_sdk_sns::Client,
     pub sts: aws_sdk_sts::Client,
+    /// IAM is global: one client, in the SDK's region.
+    pub iam: aws_sdk_iam::Client,
     pub recorder: CallRecorder,
 }
 
@@ -171,10 +173,11 @@ impl Clients {
         );
         let sns = aws_sdk_sns::Client::from_conf(aws_sdk_sns::config::Builder::from(sdk).interceptor(recorder.clone()).build());
         let sts = aws_sdk_sts::Client::from_conf(aws_sdk_sts::config::Builder::from(sdk).interceptor(recorder.clone()).build());
+        let iam = aws_sdk_iam::Client::from_conf(aws_sdk_iam::config::Builder::from(sdk).interceptor(recorder.clone()).build());
         // A custom endpoint (moto, LocalStack, a VPC endpoint by IP) rarely serves virtual-hosted buckets.
         let path_style = sdk.endpoint_url().is_some()
             || ["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"].iter().any(|v| std::env::var_os(v).is_some());
-        Clients { sdk: sdk.clone(), s3_by_region: Mutex::new(HashMap::new()), path_style, dynamodb, sns, sts, recorder }
+        Clients { sdk: sdk.clone(), s3_by_region: Mutex::new(HashMap::new()), path_style, dynamodb, sns, sts, iam, recorder }
     }
 
     /// The SDK's region: the default audit region.
@@ -243,7 +246,7 @@ const THROTTLED: &[&str] = &[
     "RequestThrottled",
     "RequestThrottledException",
 ];
-const NOT_FOUND: &[&str] = &["NoSuchBucket", "ResourceNotFoundException", "NotFound", "NoSuchEntity", "NotFoundException"];
+const NOT_FOUND: &[&str] = &["NoSuchBucket", "NoSuchEntityException", "ResourceNotFoundException", "NotFound", "NoSuchEntity", "NotFoundException"];
 
 /// Reduces any SDK error to an [`AwsError`].
 pub fn classify<E>(operation: &'static str, err: &SdkError<E, HttpResponse>) -> AwsError

@@ -45,6 +45,13 @@ pub struct Settings {
     pub audit_concurrency: usize,
     /// Days a RESOLVED finding is kept before DynamoDB's TTL removes it.
     pub resolved_ttl_days: u32,
+    pub key_max_age_days: i64,
+    pub inactive_days: i64,
+    pub role_max_session_seconds: i32,
+    /// Managed policy names or ARNs reported by `iam_broad_managed_policy`.
+    pub broad_managed_policies: Vec<String>,
+    /// Roles never audited (besides service-linked roles, which never are).
+    pub exempt_role_names: BTreeSet<String>,
 }
 
 impl Default for Settings {
@@ -61,6 +68,11 @@ impl Default for Settings {
             dry_run: false,
             audit_concurrency: 16,
             resolved_ttl_days: 90,
+            key_max_age_days: 90,
+            inactive_days: 90,
+            role_max_session_seconds: 14_400,
+            broad_managed_policies: vec!["PowerUserAccess".into(), "IAMFullAccess".into()],
+            exempt_role_names: ["OrganizationAccountAccessRole".to_string()].into_iter().collect(),
         }
     }
 }
@@ -78,6 +90,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("DRY_RUN", "false", "audit and log, but write nothing and publish nothing"),
     ("AUDIT_CONCURRENCY", "16", "resources audited at once (1-256)"),
     ("RESOLVED_TTL_DAYS", "90", "days a RESOLVED finding is kept before TTL expiry (1-3650)"),
+    ("KEY_MAX_AGE_DAYS", "90", "oldest an active IAM access key may be (1-3650)"),
+    ("INACTIVE_DAYS", "90", "days without use after which IAM credentials or a role count as unused (1-3650)"),
+    ("ROLE_MAX_SESSION_SECONDS", "14400", "longest acceptable role MaxSessionDuration (3600-43200)"),
+    ("BROAD_MANAGED_POLICIES", "PowerUserAccess,IAMFullAccess", "managed policy names or ARNs too broad to attach"),
+    ("EXEMPT_ROLE_NAMES", "OrganizationAccountAccessRole", "roles never audited (service-linked roles never are)"),
 ];
 
 impl Settings {
@@ -147,7 +164,29 @@ impl Settings {
                 _ => return Err(bad("RESOLVED_TTL_DAYS", &v, "expected a whole number from 1 to 3650")),
             };
         }
+        s.key_max_age_days = number(&var, "KEY_MAX_AGE_DAYS", 1, 3650)?.unwrap_or(s.key_max_age_days);
+        s.inactive_days = number(&var, "INACTIVE_DAYS", 1, 3650)?.unwrap_or(s.inactive_days);
+        s.role_max_session_seconds =
+            number(&var, "ROLE_MAX_SESSION_SECONDS", 3600, 43_200)?.map_or(s.role_max_session_seconds, |n| n as i32);
+        if let Some(v) = var("BROAD_MANAGED_POLICIES") {
+            s.broad_managed_policies = list(&v);
+        }
+        if let Some(v) = var("EXEMPT_ROLE_NAMES") {
+            s.exempt_role_names = list(&v).into_iter().collect();
+        }
         Ok(s)
+    }
+}
+
+fn list(v: &str) -> Vec<String> {
+    v.split(',').map(str::trim).filter(|x| !x.is_empty()).map(str::to_string).collect()
+}
+
+fn number(var: &impl Fn(&str) -> Option<String>, name: &'static str, min: i64, max: i64) -> Result<Option<i64>, ConfigError> {
+    let Some(v) = var(name) else { return Ok(None) };
+    match v.parse::<i64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
+        _ => Err(bad(name, &v, &format!("expected a whole number from {min} to {max}"))),
     }
 }
 
@@ -200,6 +239,10 @@ mod tests {
         assert_eq!(s.trusted_account_ids.len(), 2);
         assert!(s.dry_run);
         assert_eq!(s.audit_concurrency, 4);
+        let s = from(&[("KEY_MAX_AGE_DAYS", "30"), ("BROAD_MANAGED_POLICIES", "ReadOnlyAccess, arn:aws:iam::aws:policy/IAMFullAccess")]).unwrap();
+        assert_eq!(s.key_max_age_days, 30);
+        assert_eq!(s.broad_managed_policies, vec!["ReadOnlyAccess", "arn:aws:iam::aws:policy/IAMFullAccess"]);
+        assert!(s.exempt_role_names.contains("OrganizationAccountAccessRole"));
     }
 
     #[test]
@@ -214,6 +257,9 @@ mod tests {
             ("AUDIT_CONCURRENCY", "0"),
             ("TOPIC_ARN", "my-topic"),
             ("RESOLVED_TTL_DAYS", "-1"),
+            ("KEY_MAX_AGE_DAYS", "0"),
+            ("INACTIVE_DAYS", "ninety"),
+            ("ROLE_MAX_SESSION_SECONDS", "60"),
         ] {
             let err = from(&[(k, v)]).unwrap_err();
             assert_eq!(err.var, k);

@@ -3,7 +3,7 @@
 //! One item per (resource, check). A failing check opens (or keeps open) its finding; a passing check
 //! resolves an open one; a later failure reopens it. An observation never overwrites a newer one.
 
-use crate::checks::{Check, Outcome};
+use crate::checks::{iam::risk_score, Check, Failure, Outcome};
 use crate::model::{ResourceRef, Severity};
 use serde::{Deserialize, Serialize};
 
@@ -65,6 +65,12 @@ pub struct Finding {
     /// Set while an alert for this finding has not yet been accepted by SNS.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub alert_pending: bool,
+    /// Structured facts behind the detail (escalation paths, policies), for reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<serde_json::Value>,
+    /// 0-100, for IAM principals: severity combined with exposure (console access, active keys, trust).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk_score: Option<u8>,
     /// DynamoDB TTL (epoch seconds), set on RESOLVED items only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<i64>,
@@ -107,6 +113,8 @@ pub struct Change {
 pub struct Evaluation {
     pub check: &'static Check,
     pub outcome: Outcome,
+    /// How the resource is reachable (IAM principals); turns into the finding's risk score.
+    pub exposure: Option<Vec<&'static str>>,
 }
 
 /// The observation being recorded.
@@ -148,7 +156,7 @@ pub fn reconcile(existing: &[Finding], evals: &[Evaluation], obs: &Observation) 
             (Outcome::Pass, None) => None,
             (Outcome::Pass, Some(p)) if p.status == Status::Resolved => None,
             (Outcome::Pass, Some(p)) => Some(resolved(p, obs, RESOLVED_PASSED)),
-            (Outcome::Fail(detail), prev) => Some(failing(eval.check, detail, prev, obs, &arn)),
+            (Outcome::Fail(failure), prev) => Some(failing(eval, failure, prev, obs, &arn)),
         };
         changes.extend(change);
     }
@@ -176,7 +184,9 @@ fn resolved(prev: &Finding, obs: &Observation, reason: &str) -> Change {
     Change { finding: f, expected_observed_at: Some(prev.observed_at.clone()), transition: Transition::Resolved, alert: false }
 }
 
-fn failing(check: &'static Check, detail: &str, prev: Option<&Finding>, obs: &Observation, arn: &str) -> Change {
+fn failing(eval: &Evaluation, failure: &Failure, prev: Option<&Finding>, obs: &Observation, arn: &str) -> Change {
+    let check: &Check = eval.check;
+    let severity = failure.severity.unwrap_or(check.severity);
     let status = if obs.exempt { Status::Suppressed } else { Status::Open };
     let transition = match (prev.map(|p| p.status), status) {
         (None, Status::Open) => Transition::New,
@@ -188,20 +198,20 @@ fn failing(check: &'static Check, detail: &str, prev: Option<&Finding>, obs: &Ob
         (Some(_), _) => Transition::Suppressed,
     };
     let keeps_opened = matches!(transition, Transition::StillOpen | Transition::StillSuppressed);
-    let alert_now = transition.becomes_open() && check.severity >= obs.alert_min_severity;
+    let alert_now = transition.becomes_open() && severity >= obs.alert_min_severity;
     let still_pending = status == Status::Open && prev.is_some_and(|p| p.alert_pending && p.status == Status::Open);
     let r = obs.resource;
     let finding = Finding {
         resource_arn: arn.to_string(),
         check_id: check.id.to_string(),
         title: check.title.to_string(),
-        severity: check.severity,
+        severity,
         status,
         resource_type: r.kind.as_str().to_string(),
         resource_id: r.id.clone(),
         account_id: r.account.clone(),
         region: r.region.clone(),
-        detail: detail.to_string(),
+        detail: failure.detail.clone(),
         remediation: check.remediation_for(&r.id),
         compliance: check.compliance_refs(),
         first_seen: prev.map(|p| p.first_seen.clone()).unwrap_or_else(|| obs.at.clone()),
@@ -213,8 +223,10 @@ fn failing(check: &'static Check, detail: &str, prev: Option<&Finding>, obs: &Ob
             Some(p) if keeps_opened => p.opened_at.clone(),
             _ => obs.at.clone(),
         },
-        status_severity: status_severity(status, check.severity),
+        status_severity: status_severity(status, severity),
         alert_pending: (alert_now || still_pending) && obs.alerts_enabled,
+        evidence: failure.evidence.clone(),
+        risk_score: eval.exposure.as_ref().map(|e| risk_score(severity, e)),
         expires_at: None,
     };
     let alert = alert_now || still_pending;
@@ -239,11 +251,11 @@ mod tests {
     }
 
     fn fail(check: &'static Check) -> Evaluation {
-        Evaluation { check, outcome: Outcome::Fail("bad".into()) }
+        Evaluation { check, outcome: Outcome::fail("bad".into()), exposure: None }
     }
 
     fn pass(check: &'static Check) -> Evaluation {
-        Evaluation { check, outcome: Outcome::Pass }
+        Evaluation { check, outcome: Outcome::Pass, exposure: None }
     }
 
     fn bucket() -> ResourceRef {
@@ -322,6 +334,20 @@ mod tests {
         let c = reconcile(&[], &[fail(&versioning_disabled::CHECK)], &obs(&r, T1, false));
         assert_eq!(c[0].transition, Transition::New);
         assert!(!c[0].finding.alert_pending);
+    }
+
+    #[test]
+    fn conditional_severity_and_risk_score_are_stored() {
+        use crate::checks::iam::admin_access;
+        let r = ResourceRef::new(crate::model::ResourceType::IamUser, "u", "123456789012", "us-east-1");
+        let failure = Failure { detail: "x".into(), severity: Some(Severity::High), evidence: Some(serde_json::json!({"a":1})) };
+        let eval = Evaluation { check: &admin_access::CHECK, outcome: Outcome::Fail(failure), exposure: Some(vec!["active access key"]) };
+        let c = reconcile(&[], &[eval], &obs(&r, T1, false));
+        assert_eq!(c[0].finding.severity, Severity::High);
+        assert_eq!(c[0].finding.status_severity, "OPEN#HIGH");
+        assert!(!c[0].alert, "below the CRITICAL threshold");
+        assert_eq!(c[0].finding.risk_score, Some(62));
+        assert_eq!(c[0].finding.evidence, Some(serde_json::json!({"a":1})));
     }
 
     #[test]

@@ -74,6 +74,7 @@ impl Vigil {
             now,
             dry_run: opts.dry_run.unwrap_or(self.settings.dry_run),
             progress: opts.progress.clone(),
+            policy_cache: Default::default(),
         };
         let is_event = matches!(decision, Decision::Resources { .. });
         let mut report = match &decision {

@@ -9,17 +9,45 @@ use std::fmt;
 pub enum ResourceType {
     #[serde(rename = "AWS::S3::Bucket")]
     S3Bucket,
+    #[serde(rename = "AWS::IAM::User")]
+    IamUser,
+    #[serde(rename = "AWS::IAM::Role")]
+    IamRole,
+    #[serde(rename = "AWS::IAM::Group")]
+    IamGroup,
+    /// A customer managed policy; its id is its ARN.
+    #[serde(rename = "AWS::IAM::Policy")]
+    IamPolicy,
+    /// Account-wide settings (password policy, root user); AWS Config's name for the account.
+    #[serde(rename = "AWS::::Account")]
+    Account,
 }
 
 impl ResourceType {
-    pub const ALL: &'static [ResourceType] = &[ResourceType::S3Bucket];
+    pub const ALL: &'static [ResourceType] = &[
+        ResourceType::S3Bucket,
+        ResourceType::IamUser,
+        ResourceType::IamRole,
+        ResourceType::IamGroup,
+        ResourceType::IamPolicy,
+        ResourceType::Account,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             ResourceType::S3Bucket => "AWS::S3::Bucket",
+            ResourceType::IamUser => "AWS::IAM::User",
+            ResourceType::IamRole => "AWS::IAM::Role",
+            ResourceType::IamGroup => "AWS::IAM::Group",
+            ResourceType::IamPolicy => "AWS::IAM::Policy",
+            ResourceType::Account => "AWS::::Account",
         }
     }
 
+    /// Whether resources of this type are IAM principals (users, roles, groups).
+    pub fn is_iam_principal(self) -> bool {
+        matches!(self, ResourceType::IamUser | ResourceType::IamRole | ResourceType::IamGroup)
+    }
 }
 
 impl fmt::Display for ResourceType {
@@ -50,10 +78,24 @@ impl ResourceRef {
         }
     }
 
+    pub fn new(kind: ResourceType, id: impl Into<String>, account: impl Into<String>, region: impl Into<String>) -> Self {
+        ResourceRef { kind, id: id.into(), account: account.into(), region: region.into() }
+    }
+
     /// The resource's ARN, the key of its findings.
+    ///
+    /// IAM users, roles and groups are keyed by name without their path (names are unique in an
+    /// account, and CloudTrail events carry only the name), so an event and a scan meet on one key.
     pub fn arn(&self) -> String {
+        let p = partition(&self.region);
+        let (account, id) = (&self.account, &self.id);
         match self.kind {
-            ResourceType::S3Bucket => format!("arn:{}:s3:::{}", partition(&self.region), self.id),
+            ResourceType::S3Bucket => format!("arn:{p}:s3:::{id}"),
+            ResourceType::IamUser => format!("arn:{p}:iam::{account}:user/{id}"),
+            ResourceType::IamRole => format!("arn:{p}:iam::{account}:role/{id}"),
+            ResourceType::IamGroup => format!("arn:{p}:iam::{account}:group/{id}"),
+            ResourceType::IamPolicy => id.clone(),
+            ResourceType::Account => format!("arn:{p}:iam::{account}:root"),
         }
     }
 
@@ -71,10 +113,24 @@ impl ResourceRef {
         if prefix != "arn" {
             return None;
         }
+        let named = |kind: ResourceType, path: &str| {
+            let name = path.rsplit('/').next().filter(|n| !n.is_empty())?;
+            Some(ResourceRef::new(kind, name, account, region))
+        };
         match service {
             "s3" if !rest.is_empty() && !rest.contains('/') && account.is_empty() => {
                 Some(ResourceRef::bucket(rest, account, region))
             }
+            "iam" if account.len() == 12 => match rest.split_once('/') {
+                None if rest == "root" => Some(ResourceRef::new(ResourceType::Account, account, account, region)),
+                Some(("user", path)) => named(ResourceType::IamUser, path),
+                Some(("role", path)) => named(ResourceType::IamRole, path),
+                Some(("group", path)) => named(ResourceType::IamGroup, path),
+                Some(("policy", path)) if !path.is_empty() => {
+                    Some(ResourceRef::new(ResourceType::IamPolicy, arn, account, region))
+                }
+                _ => None,
+            },
             _ => None,
         }
     }
@@ -153,6 +209,22 @@ mod tests {
         assert_eq!(r.kind, ResourceType::S3Bucket);
         assert_eq!(r.id, "my-bucket");
         assert_eq!(r.arn(), "arn:aws:s3:::my-bucket");
+    }
+
+    #[test]
+    fn iam_arns_parse_by_name_without_path() {
+        let u = ResourceRef::from_arn("arn:aws:iam::123456789012:user/division/alice").expect("user");
+        assert_eq!((u.kind, u.id.as_str()), (ResourceType::IamUser, "alice"));
+        assert_eq!(u.arn(), "arn:aws:iam::123456789012:user/alice");
+        let r = ResourceRef::from_arn("arn:aws:iam::123456789012:role/service-role/deployer").expect("role");
+        assert_eq!(r.arn(), "arn:aws:iam::123456789012:role/deployer");
+        let p = ResourceRef::from_arn("arn:aws:iam::123456789012:policy/team/ci").expect("policy");
+        assert_eq!((p.kind, p.arn().as_str()), (ResourceType::IamPolicy, "arn:aws:iam::123456789012:policy/team/ci"));
+        let a = ResourceRef::from_arn("arn:aws:iam::123456789012:root").expect("account");
+        assert_eq!(a.kind, ResourceType::Account);
+        assert_eq!(a.arn(), "arn:aws:iam::123456789012:root");
+        assert!(ResourceRef::from_arn("arn:aws:iam::aws:policy/AdministratorAccess").is_none(), "AWS managed policies are not audited");
+        assert!(ResourceRef::from_arn("arn:aws:iam::123456789012:user/").is_none());
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! A field that is `None` was not read in this audit (an event re-reads only what changed, or the
 //! read failed); checks that need it are not evaluated, so their stored findings stay as they are.
 
+pub mod iam;
+
 use crate::policy::PolicyDocument;
 use std::collections::BTreeMap;
 

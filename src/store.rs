@@ -146,12 +146,13 @@ impl Store {
     }
 
     /// ARNs of resources of one type and account that have OPEN or SUPPRESSED findings.
-    pub async fn active_resources(&self, resource_type: &str, account: &str) -> Result<Vec<String>, StoreError> {
+    pub async fn active_resources(&self, resource_types: &[&str], account: &str) -> Result<Vec<(String, String)>, StoreError> {
         let mut arns = Vec::new();
         for status in [Status::Open, Status::Suppressed] {
             for f in self.list(Some(status), None).await? {
-                if f.resource_type == resource_type && f.account_id == account && !arns.contains(&f.resource_arn) {
-                    arns.push(f.resource_arn);
+                let pair = (f.resource_type, f.resource_arn);
+                if resource_types.contains(&pair.0.as_str()) && f.account_id == account && !arns.contains(&pair) {
+                    arns.push(pair);
                 }
             }
         }

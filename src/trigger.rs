@@ -1,6 +1,7 @@
 //! The router: maps an invocation's JSON to what must be audited. Pure: no AWS calls, no clock.
 
 use crate::model::{ResourceRef, ResourceType};
+use crate::snapshot::iam::IamPart;
 use crate::snapshot::BucketPart;
 use aws_lambda_events::event::cloudwatch_events::CloudWatchEvent;
 use serde::{Serialize, Serializer};
@@ -24,6 +25,11 @@ pub enum RouteError {
 pub enum Focus {
     Everything,
     Bucket(&'static [BucketPart]),
+    /// The parts of an IAM user.
+    User(&'static [IamPart]),
+    /// The entity and the principals it governs: a group's members, a policy's attached users,
+    /// groups (and their members) and roles.
+    WithGoverned,
 }
 
 /// One resource to audit, and what to re-read of it.

@@ -68,6 +68,14 @@ enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: CatalogueFormat,
     },
+    /// Full scan, then write audit.json (findings, summary, privilege escalation paths) and
+    /// recommendations.json (least-privilege changes per principal) to a directory.
+    Report {
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        run: RunArgs,
+    },
     /// List stored findings.
     Findings {
         #[arg(long, value_parser = parse_status)]
@@ -140,9 +148,10 @@ async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
             match format {
                 CatalogueFormat::Markdown => print!("{}", vigil::checks::catalogue_markdown()),
                 CatalogueFormat::Table => {
-                    println!("{:<40}  {:<8}  {:<16}  {:<9}  TITLE", "ID", "SEVERITY", "RESOURCE TYPE", "FSBP");
+                    println!("{:<44}  {:<8}  {:<22}  TITLE", "ID", "SEVERITY", "RESOURCE TYPES");
                     for c in vigil::checks::CHECKS {
-                        println!("{:<40}  {:<8}  {:<16}  {:<9}  {}", c.id, c.severity, c.resource_type, c.compliance.join(","), c.title);
+                        let types: Vec<&str> = c.resource_types.iter().map(|t| t.as_str().trim_start_matches("AWS::")).collect();
+                        println!("{:<44}  {:<8}  {:<22}  {}", c.id, c.severity, types.join(","), c.title);
                     }
                 }
             }
@@ -153,6 +162,26 @@ async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
         Command::Event { file, run } => {
             let event: Value = serde_json::from_slice(&read_event(&file)?).map_err(|e| format!("malformed event JSON: {e}"))?;
             execute(event, run, false).await
+        }
+        Command::Report { out, run } => {
+            let vigil = Vigil::from_env().await?;
+            let opts = RunOptions { as_of: run.as_of, dry_run: run.dry_run.then_some(true), progress: None };
+            let report = vigil.handle(&serde_json::json!({"scan": "full"}), &opts).await?;
+            std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+            let write = |name: &str, v: &Value| -> Result<(), AnyError> {
+                let path = out.join(name);
+                std::fs::write(&path, serde_json::to_string_pretty(v)?).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                Ok(())
+            };
+            write("audit.json", &vigil::report::audit_document(&report, &vigil.account_id))?;
+            write("recommendations.json", &vigil::report::recommendations(&report.findings))?;
+            let paths = vigil::report::escalation_paths(&report.findings).len();
+            println!(
+                "Wrote {0}/audit.json ({1} findings, {paths} escalation paths) and {0}/recommendations.json",
+                out.display(),
+                report.findings.len()
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Command::Findings { status, severity, format } => {
             let vigil = Vigil::from_env().await?;

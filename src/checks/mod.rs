@@ -3,11 +3,14 @@
 //! To add a check: write one file beside the others (metadata, function, tests) and add one line to
 //! [`CHECKS`]. `vigil checks` and `docs/checks.md` list it from there.
 
+pub mod iam;
 pub mod s3;
 
 use crate::model::{ResourceType, Severity};
+use crate::snapshot::iam::{Account, NamedPolicy, Principal};
 use crate::snapshot::Bucket;
 use chrono::{DateTime, Utc};
+use serde_json::Value;
 use std::collections::BTreeSet;
 
 /// Every check vigil runs. Order is the catalogue's display order.
@@ -19,6 +22,22 @@ pub static CHECKS: &[&Check] = &[
     &s3::versioning_disabled::CHECK,
     &s3::tls_not_enforced::CHECK,
     &s3::cross_account_unconditioned::CHECK,
+    &iam::user_console_no_mfa::CHECK,
+    &iam::user_access_key_stale::CHECK,
+    &iam::user_multiple_active_keys::CHECK,
+    &iam::user_inactive::CHECK,
+    &iam::root_access_key::CHECK,
+    &iam::root_no_mfa::CHECK,
+    &iam::password_policy_weak::CHECK,
+    &iam::admin_access::CHECK,
+    &iam::broad_managed_policy::CHECK,
+    &iam::policy_service_wildcard::CHECK,
+    &iam::policy_wildcard_resource_unconditioned::CHECK,
+    &iam::privilege_escalation::CHECK,
+    &iam::role_trust_any_principal::CHECK,
+    &iam::role_cross_account_no_external_id::CHECK,
+    &iam::role_long_session::CHECK,
+    &iam::role_unused::CHECK,
 ];
 
 /// What a check needs to know besides the resource.
@@ -30,14 +49,51 @@ pub struct Context {
     pub trusted_accounts: BTreeSet<String>,
     /// "Now" for time-based checks (the CLI's `--as-of`).
     pub now: DateTime<Utc>,
+    /// The ARN partition (`aws`, `aws-cn`, `aws-us-gov`).
+    pub partition: &'static str,
+    /// Oldest an active access key may be (`KEY_MAX_AGE_DAYS`).
+    pub key_max_age_days: i64,
+    /// Days without use after which a user or role is inactive (`INACTIVE_DAYS`).
+    pub inactive_days: i64,
+    /// Longest acceptable role session (`ROLE_MAX_SESSION_SECONDS`).
+    pub role_max_session_seconds: i32,
+    /// Managed policies too broad to attach (`BROAD_MANAGED_POLICIES`): names or ARNs.
+    pub broad_policies: Vec<String>,
+}
+
+impl Context {
+    /// Whole days from `t` to now (negative when `t` is in the future).
+    pub fn days_since(&self, t: DateTime<Utc>) -> i64 {
+        (self.now - t).num_days()
+    }
 }
 
 /// The verdict of one check on one resource.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
     Pass,
-    /// Fails, with a detail naming the exact statement, grant or setting.
-    Fail(String),
+    Fail(Failure),
+}
+
+/// Why a check failed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    /// Names the exact statement, grant or setting.
+    pub detail: String,
+    /// Overrides the check's severity (one step lower when the grant depends on a condition).
+    pub severity: Option<Severity>,
+    /// Structured facts for reports (escalation paths, policies to replace), stored with the finding.
+    pub evidence: Option<Value>,
+}
+
+impl Outcome {
+    pub fn fail(detail: String) -> Self {
+        Outcome::Fail(Failure { detail, severity: None, evidence: None })
+    }
+
+    pub fn is_fail(&self) -> bool {
+        matches!(self, Outcome::Fail(_))
+    }
 }
 
 /// The pure function of a check, typed by the snapshot it reads. Returns `None` when the parts
@@ -45,6 +101,12 @@ pub enum Outcome {
 #[derive(Clone, Copy)]
 pub enum Eval {
     Bucket(fn(&Bucket, &Context) -> Option<Outcome>),
+    /// An IAM user, role or group.
+    Principal(fn(&Principal, &Context) -> Option<Outcome>),
+    /// The policy documents a resource owns: a managed policy's default version, or a principal's
+    /// inline policies. `None` when they were not read.
+    Documents(fn(&[NamedPolicy], &Context) -> Option<Outcome>),
+    Account(fn(&Account, &Context) -> Option<Outcome>),
 }
 
 /// A check: metadata and its function.
@@ -52,13 +114,15 @@ pub struct Check {
     pub id: &'static str,
     pub title: &'static str,
     pub severity: Severity,
-    pub resource_type: ResourceType,
+    /// The resource types it is evaluated on.
+    pub resource_types: &'static [ResourceType],
     /// The attack the misconfiguration enables.
     pub risk: &'static str,
     pub remediation: &'static str,
     /// An AWS CLI command that fixes it; `{id}` stands for the resource id.
     pub remediation_cli: &'static str,
-    /// AWS Foundational Security Best Practices control ids.
+    /// AWS Foundational Security Best Practices control ids (`IAM.4`), or other frameworks'
+    /// references written with their name (`CIS 1.13`).
     pub compliance: &'static [&'static str],
     pub eval: Eval,
 }
@@ -69,8 +133,14 @@ impl Check {
         format!("{} Fix: {}", self.remediation, self.remediation_cli.replace("{id}", resource_id))
     }
 
+    /// The resource types as text, for tables.
+    pub fn types_text(&self) -> String {
+        self.resource_types.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", ")
+    }
+
+    /// Compliance references in full: bare ids are AWS FSBP controls, others name their framework.
     pub fn compliance_refs(&self) -> Vec<String> {
-        self.compliance.iter().map(|c| format!("AWS FSBP {c}")).collect()
+        self.compliance.iter().map(|c| if c.contains(' ') { c.to_string() } else { format!("AWS FSBP {c}") }).collect()
     }
 }
 
@@ -87,7 +157,7 @@ pub fn by_id(id: &str) -> Option<&'static Check> {
 
 /// The checks for one resource type.
 pub fn for_type(kind: ResourceType) -> impl Iterator<Item = &'static Check> {
-    CHECKS.iter().copied().filter(move |c| c.resource_type == kind)
+    CHECKS.iter().copied().filter(move |c| c.resource_types.contains(&kind))
 }
 
 /// The catalogue as Markdown; committed as `docs/checks.md`.
@@ -101,7 +171,7 @@ pub fn catalogue_markdown() -> String {
             "| `{}` | {} | {} | {} | {} |\n",
             c.id,
             c.severity,
-            c.resource_type,
+            c.types_text(),
             c.compliance.join(", "),
             c.title
         ));
@@ -111,8 +181,8 @@ pub fn catalogue_markdown() -> String {
             "\n## `{}`\n\n**{}** · {} · {}\n\n{}\n\n- **Risk:** {}\n- **Remediation:** {}\n- **CLI:** `{}`\n",
             c.id,
             c.severity,
-            c.resource_type,
-            c.compliance.iter().map(|x| format!("FSBP {x}")).collect::<Vec<_>>().join(", "),
+            c.types_text(),
+            c.compliance_refs().join(", "),
             c.title,
             c.risk,
             c.remediation,
@@ -135,7 +205,17 @@ pub(crate) mod testing {
             account_id: ACCOUNT.into(),
             trusted_accounts: ["999999999999".to_string()].into_iter().collect(),
             now: DateTime::parse_from_rfc3339("2026-11-01T00:00:00Z").unwrap().with_timezone(&Utc),
+            partition: "aws",
+            key_max_age_days: 90,
+            inactive_days: 90,
+            role_max_session_seconds: 14_400,
+            broad_policies: vec!["PowerUserAccess".into(), "IAMFullAccess".into()],
         }
+    }
+
+    /// A time `days` before the fixture's now.
+    pub fn days_ago(days: i64) -> DateTime<Utc> {
+        ctx().now - chrono::Duration::days(days)
     }
 
     /// A bucket with only its policy read.
@@ -148,6 +228,7 @@ pub(crate) mod testing {
     pub fn run(check: &Check, b: &Bucket) -> Option<Outcome> {
         match check.eval {
             Eval::Bucket(f) => f(b, &ctx()),
+            _ => panic!("{} is not a bucket check", check.id),
         }
     }
 
@@ -167,15 +248,38 @@ mod tests {
             assert!(seen.insert(c.id), "duplicate id {}", c.id);
             assert!(!c.title.is_empty() && !c.risk.is_empty() && !c.remediation.is_empty(), "{}", c.id);
             assert!(c.remediation_cli.starts_with("aws "), "{}", c.id);
-            assert!(!c.compliance.is_empty(), "{}", c.id);
         }
     }
 
     #[test]
     fn unread_parts_are_not_evaluated() {
         let b = Bucket::new("b", testing::ACCOUNT, "us-east-1");
+        let ctx = testing::ctx();
+        let account = Account { id: testing::ACCOUNT.into(), ..Default::default() };
         for c in CHECKS {
-            assert_eq!(testing::run(c, &b), None, "{} concluded without data", c.id);
+            let out = match c.eval {
+                Eval::Bucket(f) => f(&b, &ctx),
+                Eval::Principal(f) => {
+                    let kind = c.resource_types[0];
+                    f(&Principal::new(kind, "p", "arn:aws:iam::123456789012:user/p"), &ctx)
+                }
+                Eval::Documents(_) => continue, // documents are always read with their owner
+                Eval::Account(f) => f(&account, &ctx),
+            };
+            assert_eq!(out, None, "{} concluded without data", c.id);
+        }
+    }
+
+    #[test]
+    fn evaluators_fit_their_resource_types() {
+        for c in CHECKS {
+            let ok = c.resource_types.iter().all(|t| match c.eval {
+                Eval::Bucket(_) => *t == ResourceType::S3Bucket,
+                Eval::Principal(_) => t.is_iam_principal(),
+                Eval::Documents(_) => t.is_iam_principal() || *t == ResourceType::IamPolicy,
+                Eval::Account(_) => *t == ResourceType::Account,
+            });
+            assert!(ok && !c.resource_types.is_empty(), "{}", c.id);
         }
     }
 }

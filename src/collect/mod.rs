@@ -1,5 +1,6 @@
 //! Collectors: the only place that reads resources through the AWS SDK, producing plain snapshots.
 
+pub mod iam;
 pub mod s3;
 
 use crate::error::AwsError;

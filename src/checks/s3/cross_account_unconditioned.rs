@@ -9,7 +9,7 @@ pub static CHECK: Check = Check {
     id: "s3_bucket_cross_account_unconditioned",
     title: "S3 bucket grants an untrusted account unconditioned access",
     severity: Severity::High,
-    resource_type: ResourceType::S3Bucket,
+    resource_types: &[ResourceType::S3Bucket],
     risk: "Any principal in the other account that its own admins allow can use the grant; if that account \
            is compromised or changes hands, the attacker inherits access to this bucket's data.",
     remediation: "Remove the grant, add the account to TRUSTED_ACCOUNT_IDS if it is yours, or restrict the \
@@ -39,7 +39,7 @@ fn eval(b: &Bucket, ctx: &Context) -> Option<Outcome> {
                 .then(|| format!("{} allows account {} {} with no condition", s.label(i), foreign.join(", "), s.actions_text()))
         })
         .collect();
-    Some(if grants.is_empty() { Outcome::Pass } else { Outcome::Fail(grants.join("; ")) })
+    Some(if grants.is_empty() { Outcome::Pass } else { Outcome::fail(grants.join("; ")) })
 }
 
 #[cfg(test)]
@@ -65,7 +65,7 @@ mod tests {
         assert!(!fail(r#""*""#, ""), "public is a different check");
         assert_eq!(
             out(r#""arn:aws:iam::222222222222:root""#, ""),
-            Some(Outcome::Fail("statement 0 allows account 222222222222 s3:GetObject with no condition".into()))
+            Some(Outcome::fail("statement 0 allows account 222222222222 s3:GetObject with no condition".into()))
         );
     }
 

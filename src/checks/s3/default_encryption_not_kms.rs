@@ -8,7 +8,7 @@ pub static CHECK: Check = Check {
     id: "s3_bucket_default_encryption_not_kms",
     title: "S3 bucket default encryption is not SSE-KMS",
     severity: Severity::Medium,
-    resource_type: ResourceType::S3Bucket,
+    resource_types: &[ResourceType::S3Bucket],
     risk: "With SSE-S3 or no default encryption, anyone who gets s3:GetObject can read the data: there is no \
            separate key policy to stop a leaked credential, and no key-usage audit trail in CloudTrail.",
     remediation: "Set default encryption to SSE-KMS (aws:kms or aws:kms:dsse) with a customer managed key.",
@@ -22,11 +22,11 @@ fn eval(b: &Bucket, _: &Context) -> Option<Outcome> {
     let algorithms = b.encryption.as_ref()?;
     let kms = |a: &String| a == "aws:kms" || a == "aws:kms:dsse";
     Some(if algorithms.is_empty() {
-        Outcome::Fail("no default encryption configured".into())
+        Outcome::fail("no default encryption configured".into())
     } else if algorithms.iter().any(kms) {
         Outcome::Pass
     } else {
-        Outcome::Fail(format!("default encryption is {} (SSE-S3), not SSE-KMS", algorithms.join(", ")))
+        Outcome::fail(format!("default encryption is {} (SSE-S3), not SSE-KMS", algorithms.join(", ")))
     })
 }
 
@@ -46,7 +46,7 @@ mod tests {
         assert!(fails(&CHECK, &bucket(&[])));
         assert_eq!(
             eval(&bucket(&["AES256"]), &ctx()),
-            Some(Outcome::Fail("default encryption is AES256 (SSE-S3), not SSE-KMS".into()))
+            Some(Outcome::fail("default encryption is AES256 (SSE-S3), not SSE-KMS".into()))
         );
         assert_eq!(eval(&bucket(&["aws:kms"]), &ctx()), Some(Outcome::Pass));
         assert_eq!(eval(&bucket(&["aws:kms:dsse"]), &ctx()), Some(Outcome::Pass));

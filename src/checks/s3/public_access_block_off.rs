@@ -8,7 +8,7 @@ pub static CHECK: Check = Check {
     id: "s3_bucket_public_access_block_off",
     title: "S3 bucket does not block public access",
     severity: Severity::High,
-    resource_type: ResourceType::S3Bucket,
+    resource_types: &[ResourceType::S3Bucket],
     risk: "Without all four Block Public Access settings, one careless ACL or policy change makes the \
            bucket's objects readable or writable by anyone on the internet, with nothing to stop it.",
     remediation: "Turn on all four bucket-level Block Public Access settings.",
@@ -33,7 +33,7 @@ fn eval(b: &Bucket, _: &Context) -> Option<Outcome> {
     Some(if off.is_empty() {
         Outcome::Pass
     } else {
-        Outcome::Fail(format!("Block Public Access settings off: {}", off.join(", ")))
+        Outcome::fail(format!("Block Public Access settings off: {}", off.join(", ")))
     })
 }
 
@@ -63,7 +63,7 @@ mod tests {
         let one_off = PublicAccessBlock { restrict_public_buckets: false, ..all };
         assert_eq!(
             eval(&bucket(one_off), &ctx()),
-            Some(Outcome::Fail("Block Public Access settings off: RestrictPublicBuckets".into()))
+            Some(Outcome::fail("Block Public Access settings off: RestrictPublicBuckets".into()))
         );
     }
 }

@@ -8,7 +8,7 @@ pub static CHECK: Check = Check {
     id: "s3_bucket_public_acl",
     title: "S3 bucket ACL grants public access",
     severity: Severity::Critical,
-    resource_type: ResourceType::S3Bucket,
+    resource_types: &[ResourceType::S3Bucket],
     risk: "An ACL grant to AllUsers opens the bucket to anonymous internet users; AuthenticatedUsers opens \
            it to anyone with any AWS account. Either lets attackers list, read or write objects.",
     remediation: "Reset the ACL to private, and prefer bucket-owner-enforced object ownership so ACLs are ignored.",
@@ -34,7 +34,7 @@ fn eval(b: &Bucket, _: &Context) -> Option<Outcome> {
             _ => None,
         })
         .collect();
-    Some(if public.is_empty() { Outcome::Pass } else { Outcome::Fail(public.join("; ")) })
+    Some(if public.is_empty() { Outcome::Pass } else { Outcome::fail(public.join("; ")) })
 }
 
 #[cfg(test)]
@@ -62,7 +62,7 @@ mod tests {
         let all = grant(Grantee::Group(PUBLIC_GROUPS[0].0.into()), "READ");
         assert_eq!(
             eval(&bucket(vec![owner.clone(), all]), &ctx()),
-            Some(Outcome::Fail("grant READ to AllUsers".into()))
+            Some(Outcome::fail("grant READ to AllUsers".into()))
         );
         let auth = grant(Grantee::Group(PUBLIC_GROUPS[1].0.into()), "WRITE");
         assert!(fails(&CHECK, &bucket(vec![auth])));

@@ -10,7 +10,7 @@ pub static CHECK: Check = Check {
     id: "s3_bucket_public_policy",
     title: "S3 bucket policy grants public access",
     severity: Severity::Critical,
-    resource_type: ResourceType::S3Bucket,
+    resource_types: &[ResourceType::S3Bucket],
     risk: "Anyone on the internet can call the granted S3 actions on this bucket: data can be listed and \
            downloaded (exfiltration), or overwritten and deleted (ransom, defacement, malware hosting).",
     remediation: "Remove the public statement, or restrict it with a condition such as aws:SourceVpce or \
@@ -42,7 +42,7 @@ fn eval(b: &Bucket, _: &Context) -> Option<Outcome> {
         .filter(|(_, s)| restricting_condition(s).is_none())
         .map(|(i, s)| format!("{} allows anyone {}", s.label(i), s.actions_text()))
         .collect();
-    Some(if public.is_empty() { Outcome::Pass } else { Outcome::Fail(public.join("; ")) })
+    Some(if public.is_empty() { Outcome::Pass } else { Outcome::fail(public.join("; ")) })
 }
 
 /// The first condition that really narrows who may use the statement, if any.
@@ -136,7 +136,7 @@ mod tests {
     #[test]
     fn detail_names_the_statement() {
         let out = check(r#"{"Sid":"PublicRead","Effect":"Allow","Principal":"*","Action":["s3:GetObject"],"Resource":"*"}"#);
-        assert_eq!(out, Some(Outcome::Fail(r#"statement 0 (Sid "PublicRead") allows anyone s3:GetObject"#.into())));
+        assert_eq!(out, Some(Outcome::fail(r#"statement 0 (Sid "PublicRead") allows anyone s3:GetObject"#.into())));
     }
 
     #[test]

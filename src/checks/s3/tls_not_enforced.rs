@@ -9,7 +9,7 @@ pub static CHECK: Check = Check {
     id: "s3_bucket_tls_not_enforced",
     title: "S3 bucket does not require TLS",
     severity: Severity::Medium,
-    resource_type: ResourceType::S3Bucket,
+    resource_types: &[ResourceType::S3Bucket],
     risk: "Clients may reach the bucket over plain HTTP, where a network attacker can read or alter objects \
            and requests in transit.",
     remediation: "Add a Deny statement for all principals and s3:* when aws:SecureTransport is false.",
@@ -20,12 +20,12 @@ pub static CHECK: Check = Check {
 
 fn eval(b: &Bucket, _: &Context) -> Option<Outcome> {
     let Some(doc) = b.policy.as_ref()? else {
-        return Some(Outcome::Fail("no bucket policy, so nothing denies plain-HTTP requests".into()));
+        return Some(Outcome::fail("no bucket policy, so nothing denies plain-HTTP requests".into()));
     };
     Some(if doc.statements.iter().any(denies_insecure_transport) {
         Outcome::Pass
     } else {
-        Outcome::Fail("no Deny statement for all principals on s3:* with aws:SecureTransport = false".into())
+        Outcome::fail("no Deny statement for all principals on s3:* with aws:SecureTransport = false".into())
     })
 }
 

@@ -8,7 +8,7 @@ pub static CHECK: Check = Check {
     id: "s3_bucket_versioning_disabled",
     title: "S3 bucket versioning is not enabled",
     severity: Severity::Medium,
-    resource_type: ResourceType::S3Bucket,
+    resource_types: &[ResourceType::S3Bucket],
     risk: "Without versioning, an attacker or a faulty job that overwrites or deletes objects destroys them \
            for good: ransomware against S3 needs only s3:PutObject or s3:DeleteObject.",
     remediation: "Enable versioning, and add a lifecycle rule to expire old versions.",
@@ -20,8 +20,8 @@ pub static CHECK: Check = Check {
 fn eval(b: &Bucket, _: &Context) -> Option<Outcome> {
     Some(match b.versioning? {
         Versioning::Enabled => Outcome::Pass,
-        Versioning::Suspended => Outcome::Fail("versioning is suspended".into()),
-        Versioning::Never => Outcome::Fail("versioning has never been enabled".into()),
+        Versioning::Suspended => Outcome::fail("versioning is suspended".into()),
+        Versioning::Never => Outcome::fail("versioning has never been enabled".into()),
     })
 }
 

@@ -1,4 +1,8 @@
-//! Parsed IAM-style policy documents (bucket policies now, identity and trust policies later), pure.
+//! IAM policy language: parsed documents (bucket, identity, trust and boundary policies) and, in
+//! [`engine`], the decision "may this principal do this action on this resource". Pure.
+
+pub mod engine;
+pub mod glob;
 
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
@@ -166,31 +170,21 @@ impl PolicyDocument {
     pub fn parse(text: &str) -> Result<Self, serde_json::Error> {
         serde_json::from_str(text)
     }
+
+    /// Parses a document as IAM returns it: URL-encoded JSON (RFC 3986). Text that is already JSON
+    /// is taken as is, so a `%` inside a plain document is never mangled.
+    pub fn parse_iam(text: &str) -> Result<Self, serde_json::Error> {
+        match Self::parse(text) {
+            Ok(doc) => Ok(doc),
+            Err(e) if text.trim_start().starts_with('{') => Err(e),
+            Err(_) => Self::parse(&percent_encoding::percent_decode_str(text).decode_utf8_lossy()),
+        }
+    }
 }
 
 /// Case-insensitive glob match with `*` (any run) and `?` (one character), as IAM matches actions.
 pub fn wildcard_match(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.to_ascii_lowercase().chars().collect();
-    let t: Vec<char> = text.to_ascii_lowercase().chars().collect();
-    let (mut pi, mut ti) = (0, 0);
-    let (mut star, mut mark) = (None, 0);
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(s) = star {
-            pi = s + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == '*')
+    glob::matches(pattern, text, glob::Case::Insensitive)
 }
 
 /// Renders a condition value for a finding detail.
@@ -238,6 +232,16 @@ mod tests {
         assert!(wildcard_match("s3:Get?bject", "s3:GetObject"));
         assert!(!wildcard_match("s3:Put*", "s3:GetObject"));
         assert!(!wildcard_match("s3:GetObject", "s3:GetObjectAcl"));
+    }
+
+    #[test]
+    fn iam_documents_are_url_decoded() {
+        let encoded = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22s3%3A%2A%22%2C%22Resource%22%3A%22%2A%22%7D%7D";
+        let doc = PolicyDocument::parse_iam(encoded).unwrap();
+        assert!(doc.statements.0[0].covers_action("s3:GetObject"));
+        let plain = PolicyDocument::parse_iam(r#"{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::a%20b"}}"#).unwrap();
+        assert_eq!(plain.statements.0[0].resource.as_ref().unwrap().0[0], "arn:aws:s3:::a%20b");
+        assert!(PolicyDocument::parse_iam("%7Bnot json").is_err());
     }
 
     #[test]

@@ -1,0 +1,61 @@
+//! `iam_policy_service_wildcard`: a policy allows every action of a service (`service:*`).
+
+use crate::checks::{Check, Context, Eval, Outcome};
+use crate::model::{ResourceType, Severity};
+use crate::policy::Effect;
+use crate::snapshot::iam::NamedPolicy;
+
+pub static CHECK: Check = Check {
+    id: "iam_policy_service_wildcard",
+    title: "IAM policy allows all actions of a service",
+    severity: Severity::Medium,
+    resource_types: &[ResourceType::IamPolicy, ResourceType::IamUser, ResourceType::IamRole, ResourceType::IamGroup],
+    risk: "`service:*` includes the service's destructive and permission-changing actions, and every action \
+           the service adds later: `s3:*` can delete buckets and rewrite bucket policies, `iam:*` can create \
+           administrators.",
+    remediation: "List the actions the workload needs instead of `service:*`.",
+    remediation_cli: "aws iam get-policy --policy-arn {id}",
+    compliance: &["IAM.21"],
+    eval: Eval::Documents(eval),
+};
+
+/// `service:*`, `service:**`: every action of one service.
+fn is_service_wildcard(pattern: &str) -> bool {
+    pattern.split_once(':').is_some_and(|(svc, act)| {
+        !svc.is_empty() && !svc.contains(['*', '?']) && !act.is_empty() && act.chars().all(|c| c == '*')
+    })
+}
+
+fn eval(policies: &[NamedPolicy], _: &Context) -> Option<Outcome> {
+    let mut found = Vec::new();
+    for p in policies {
+        for (i, s) in p.document.statements.iter().enumerate().filter(|(_, s)| s.effect == Effect::Allow) {
+            let wild: Vec<&str> = s.action.iter().flat_map(|a| a.iter()).filter(|a| is_service_wildcard(a)).map(String::as_str).collect();
+            if !wild.is_empty() {
+                found.push(format!("{} {} allows {}", p.label(), s.label(i), wild.join(", ")));
+            }
+        }
+    }
+    Some(if found.is_empty() { Outcome::Pass } else { Outcome::fail(found.join("; ")) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::iam::fixtures::inline;
+    use crate::checks::testing::ctx;
+
+    fn run(statement: &str) -> bool {
+        eval(&[inline("p", statement)], &ctx()).unwrap().is_fail()
+    }
+
+    #[test]
+    fn cases() {
+        assert!(run(r#"{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/*"}"#));
+        assert!(run(r#"{"Effect":"Allow","Action":["ec2:Describe*","IAM:*"],"Resource":"*"}"#));
+        assert!(!run(r#"{"Effect":"Allow","Action":"s3:Get*","Resource":"*"}"#));
+        assert!(!run(r#"{"Effect":"Deny","Action":"s3:*","Resource":"*"}"#), "Deny is fine");
+        assert!(!run(r#"{"Effect":"Allow","Action":"*","Resource":"*"}"#), "full admin is iam_admin_access");
+        assert!(!eval(&[], &ctx()).unwrap().is_fail());
+    }
+}

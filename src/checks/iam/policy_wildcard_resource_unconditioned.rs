@@ -1,0 +1,85 @@
+//! `iam_policy_wildcard_resource_unconditioned`: write or permission-management actions on
+//! `Resource: "*"` with no condition.
+
+use crate::checks::{Check, Context, Eval, Outcome};
+use crate::model::{ResourceType, Severity};
+use crate::policy::glob::{self, Case};
+use crate::policy::Effect;
+use crate::snapshot::iam::NamedPolicy;
+
+pub static CHECK: Check = Check {
+    id: "iam_policy_wildcard_resource_unconditioned",
+    title: "IAM policy allows write actions on all resources without a condition",
+    severity: Severity::Medium,
+    resource_types: &[ResourceType::IamPolicy, ResourceType::IamUser, ResourceType::IamRole, ResourceType::IamGroup],
+    risk: "A write granted on every resource reaches resources the author never thought of: other teams' \
+           buckets, production databases, the audit trail, and IAM itself.",
+    remediation: "Name the resources (ARNs or ARN patterns) the actions are for, or add a condition such as \
+                  aws:ResourceTag or aws:RequestedRegion.",
+    remediation_cli: "aws iam get-policy --policy-arn {id}",
+    compliance: &["CIS 1.16"],
+    eval: Eval::Documents(eval),
+};
+
+/// Verbs of actions that change resources or permissions (IAM's Write and Permissions management
+/// access levels).
+const WRITE_VERBS: &[&str] = &[
+    "Create", "Delete", "Put", "Update", "Attach", "Detach", "Modify", "Set", "Add", "Remove", "Tag", "Untag",
+    "Run", "Start", "Stop", "Terminate", "Reboot", "Invoke", "Send", "Publish", "Pass", "Authorize", "Revoke",
+    "Enable", "Disable", "Associate", "Disassociate", "Replace", "Upload", "Copy", "Restore", "Import",
+    "Reset", "Change", "Register", "Deregister", "Execute", "Rotate", "Upgrade", "Write", "Abort",
+];
+
+/// Whether an action pattern can match a write action.
+pub fn can_write(pattern: &str) -> bool {
+    let Some((_, action)) = pattern.split_once(':') else { return glob::is_universal(pattern) };
+    WRITE_VERBS.iter().any(|v| glob::intersects(action, &format!("{v}*"), Case::Insensitive))
+}
+
+fn eval(policies: &[NamedPolicy], _: &Context) -> Option<Outcome> {
+    let mut found = Vec::new();
+    for p in policies {
+        for (i, s) in p.document.statements.iter().enumerate() {
+            if s.effect != Effect::Allow || s.has_condition() {
+                continue;
+            }
+            let all_resources = s.resource.as_ref().is_some_and(|r| r.iter().any(|x| glob::is_universal(x)));
+            let writes: Vec<&str> = match (&s.action, &s.not_action) {
+                (Some(a), _) => a.iter().filter(|x| can_write(x)).map(String::as_str).collect(),
+                (None, Some(_)) => vec!["NotAction"],
+                _ => Vec::new(),
+            };
+            if all_resources && !writes.is_empty() {
+                found.push(format!("{} {} allows {} on *", p.label(), s.label(i), writes.join(", ")));
+            }
+        }
+    }
+    Some(if found.is_empty() { Outcome::Pass } else { Outcome::fail(found.join("; ")) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::iam::fixtures::inline;
+    use crate::checks::testing::ctx;
+
+    fn run(statement: &str) -> bool {
+        eval(&[inline("p", statement)], &ctx()).unwrap().is_fail()
+    }
+
+    #[test]
+    fn cases() {
+        assert!(run(r#"{"Effect":"Allow","Action":"s3:PutObject","Resource":"*"}"#));
+        assert!(run(r#"{"Effect":"Allow","Action":["ec2:Describe*","iam:Attach*"],"Resource":["*"]}"#));
+        assert!(run(r#"{"Effect":"Allow","NotAction":"s3:*","Resource":"*"}"#));
+        assert!(!run(r#"{"Effect":"Allow","Action":["ec2:Describe*","s3:Get*","s3:List*"],"Resource":"*"}"#), "read only");
+        assert!(!run(r#"{"Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::b/*"}"#), "scoped");
+        assert!(!run(r#"{"Effect":"Allow","Action":"ec2:TerminateInstances","Resource":"*","Condition":{"StringEquals":{"aws:ResourceTag/team":"a"}}}"#), "conditioned");
+    }
+
+    #[test]
+    fn verbs() {
+        assert!(can_write("iam:*") && can_write("s3:Put*") && can_write("iam:*Policy"));
+        assert!(!can_write("s3:Get*") && !can_write("ec2:Describe*") && !can_write("s3:ListBucket"));
+    }
+}

@@ -1,0 +1,150 @@
+//! IAM wildcard matching (`*` and `?`): text against a pattern, and pattern against pattern.
+//!
+//! Actions match case-insensitively, ARNs case-sensitively. The escalation analysis asks about
+//! sets of resources ("any customer managed policy"), written as patterns, so besides matching it
+//! needs "can these two patterns match a common string" and "does this pattern cover that one".
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Case {
+    Sensitive,
+    Insensitive,
+}
+
+fn chars(s: &str, case: Case) -> Vec<char> {
+    match case {
+        Case::Sensitive => s.chars().collect(),
+        Case::Insensitive => s.to_ascii_lowercase().chars().collect(),
+    }
+}
+
+/// Whether `text` matches `pattern`.
+pub fn matches(pattern: &str, text: &str, case: Case) -> bool {
+    let (p, t) = (chars(pattern, case), chars(text, case));
+    let (mut pi, mut ti) = (0, 0);
+    let (mut star, mut mark) = (None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+/// Whether some string matches both patterns.
+pub fn intersects(a: &str, b: &str, case: Case) -> bool {
+    let (a, b) = (chars(a, case), chars(b, case));
+    // Reachable states (i, j): a[..i] and b[..j] can produce the same string.
+    let mut seen = vec![false; (a.len() + 1) * (b.len() + 1)];
+    let idx = |i: usize, j: usize| i * (b.len() + 1) + j;
+    let mut stack = vec![(0usize, 0usize)];
+    while let Some((i, j)) = stack.pop() {
+        if seen[idx(i, j)] {
+            continue;
+        }
+        seen[idx(i, j)] = true;
+        if i == a.len() && j == b.len() {
+            return true;
+        }
+        let (ca, cb) = (a.get(i).copied(), b.get(j).copied());
+        if ca == Some('*') {
+            stack.push((i + 1, j)); // a's star ends here
+            if cb.is_some_and(|c| c != '*') {
+                stack.push((i, j + 1)); // a's star absorbs one character b produces
+            }
+        }
+        if cb == Some('*') {
+            stack.push((i, j + 1));
+            if ca.is_some_and(|c| c != '*') {
+                stack.push((i + 1, j));
+            }
+        }
+        if let (Some(x), Some(y)) = (ca, cb) {
+            if x != '*' && y != '*' && (x == y || x == '?' || y == '?') {
+                stack.push((i + 1, j + 1));
+            }
+        }
+    }
+    false
+}
+
+/// Whether every string matching `inner` also matches `outer` (a sound approximation: `true` is
+/// always right; a few exotic pattern pairs that are covered answer `false`).
+pub fn covers(outer: &str, inner: &str, case: Case) -> bool {
+    let (p, t) = (chars(outer, case), chars(inner, case));
+    // Match `inner` as text against `outer`, where a wildcard in `inner` is matched only by `*`.
+    let n = t.len();
+    let mut cur = vec![false; n + 1];
+    cur[0] = true;
+    for &pc in &p {
+        let mut next = vec![false; n + 1];
+        if pc == '*' {
+            let mut reach = false;
+            for j in 0..=n {
+                reach |= cur[j];
+                next[j] = reach;
+            }
+        } else {
+            for j in 0..n {
+                let ok = match t[j] {
+                    '*' | '?' => false,
+                    c => pc == '?' || pc == c,
+                };
+                next[j + 1] = cur[j] && ok;
+            }
+        }
+        cur = next;
+    }
+    cur[n]
+}
+
+/// Whether the pattern matches every string.
+pub fn is_universal(pattern: &str) -> bool {
+    !pattern.is_empty() && pattern.chars().all(|c| c == '*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Case::*;
+
+    #[test]
+    fn matching() {
+        assert!(matches("s3:*", "s3:GetObject", Insensitive));
+        assert!(matches("S3:get*", "s3:GetObject", Insensitive));
+        assert!(matches("s3:Get?bject", "s3:GetObject", Insensitive));
+        assert!(!matches("s3:GetObject", "s3:GetObjectAcl", Insensitive));
+        assert!(!matches("arn:aws:s3:::Bucket", "arn:aws:s3:::bucket", Sensitive));
+    }
+
+    #[test]
+    fn intersection() {
+        assert!(intersects("arn:aws:iam::1:policy/team-*", "arn:aws:iam::1:policy/*", Sensitive));
+        assert!(intersects("*", "arn:aws:iam::1:role/*", Sensitive));
+        assert!(intersects("arn:aws:iam::*:role/a*", "arn:aws:iam::1:role/*b", Sensitive));
+        assert!(!intersects("arn:aws:iam::aws:policy/*", "arn:aws:iam::123456789012:policy/*", Sensitive));
+        assert!(!intersects("arn:aws:s3:::logs/*", "arn:aws:iam::1:role/*", Sensitive));
+        assert!(intersects("a?c", "*c", Sensitive));
+        assert!(!intersects("ab", "a", Sensitive));
+    }
+
+    #[test]
+    fn coverage() {
+        assert!(covers("*", "arn:aws:iam::1:role/*", Sensitive));
+        assert!(covers("arn:aws:iam::*:role/*", "arn:aws:iam::1:role/*", Sensitive));
+        assert!(!covers("arn:aws:iam::1:role/app-*", "arn:aws:iam::1:role/*", Sensitive));
+        assert!(!covers("arn:aws:iam::1:role/?", "arn:aws:iam::1:role/*", Sensitive));
+        assert!(covers("iam:*", "iam:PassRole", Insensitive));
+        assert!(is_universal("*") && is_universal("**") && !is_universal("*:*"));
+    }
+}
