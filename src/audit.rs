@@ -414,19 +414,23 @@ impl Engine<'_> {
             _ => None,
         };
         let policy_doc;
-        let documents: Option<&[NamedPolicy]> = match subject {
-            IamSubject::Principal(p) => p.permissions.as_ref().map(|x| x.inline.as_slice()),
+        let (own, governing): (Option<&[NamedPolicy]>, Vec<&NamedPolicy>) = match subject {
+            IamSubject::Principal(p) => match p.permissions.as_ref() {
+                Some(x) => (Some(x.inline.as_slice()), x.identity().into_iter().map(|l| l.policy).collect()),
+                None => (None, Vec::new()),
+            },
             IamSubject::Policy(m) => {
                 policy_doc = [NamedPolicy { name: m.name.clone(), arn: Some(m.arn.clone()), document: m.document.clone() }];
-                Some(&policy_doc)
+                (Some(&policy_doc[..]), policy_doc.iter().collect())
             }
-            IamSubject::Account(_) => None,
+            IamSubject::Account(_) => (None, Vec::new()),
         };
+        let documents = own.map(|own| checks::Documents { own, governing: &governing });
         let evals: Vec<Evaluation> = checks::for_type(r.kind)
             .filter_map(|check| {
                 let outcome = match (check.eval, subject) {
                     (Eval::Principal(f), IamSubject::Principal(p)) => f(p, &ctx)?,
-                    (Eval::Documents(f), _) => f(documents?, &ctx)?,
+                    (Eval::Documents(f), _) => f(documents.as_ref()?, &ctx)?,
                     (Eval::Account(f), IamSubject::Account(a)) => f(a, &ctx)?,
                     _ => return None,
                 };

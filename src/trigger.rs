@@ -66,6 +66,19 @@ enum Effect {
 enum Locator {
     /// `requestParameters.bucketName`
     BucketName,
+    /// `requestParameters.userName`
+    UserName,
+    /// `requestParameters.userName`, or the caller itself when absent (an IAM user managing its own
+    /// keys, password or MFA; the root user managing its own keys means the account).
+    UserNameOrCaller,
+    /// `requestParameters.roleName`
+    RoleName,
+    /// `requestParameters.groupName`
+    GroupName,
+    /// `requestParameters.policyArn`
+    PolicyArn,
+    /// The account itself.
+    Account,
 }
 
 struct EventRule {
@@ -79,7 +92,17 @@ const fn s3(name: &'static str, effect: Effect) -> EventRule {
     EventRule { source: "s3.amazonaws.com", name, locator: Locator::BucketName, effect }
 }
 
+const fn iam(name: &'static str, locator: Locator, effect: Effect) -> EventRule {
+    EventRule { source: "iam.amazonaws.com", name, locator, effect }
+}
+
 use BucketPart as P;
+use Locator as L;
+
+const PERMISSIONS: Effect = Effect::Audit(Focus::User(&[IamPart::Permissions]));
+const CREDENTIALS: Effect = Effect::Audit(Focus::User(&[IamPart::Credentials]));
+const WHOLE: Effect = Effect::Audit(Focus::Everything);
+const GOVERNED: Effect = Effect::Audit(Focus::WithGoverned);
 
 /// Every CloudTrail event vigil reacts to. The template's EventBridge pattern lists exactly these.
 static EVENTS: &[EventRule] = &[
@@ -96,6 +119,48 @@ static EVENTS: &[EventRule] = &[
     // Tags decide exemption and scope, so a tag change re-evaluates every check.
     s3("PutBucketTagging", Effect::Audit(Focus::Everything)),
     s3("DeleteBucketTagging", Effect::Audit(Focus::Everything)),
+    // IAM users: policies and groups change permissions; keys, password and MFA change credentials.
+    iam("CreateUser", L::UserName, WHOLE),
+    iam("DeleteUser", L::UserName, Effect::Delete),
+    iam("AttachUserPolicy", L::UserName, PERMISSIONS),
+    iam("DetachUserPolicy", L::UserName, PERMISSIONS),
+    iam("PutUserPolicy", L::UserName, PERMISSIONS),
+    iam("DeleteUserPolicy", L::UserName, PERMISSIONS),
+    iam("AddUserToGroup", L::UserName, PERMISSIONS),
+    iam("RemoveUserFromGroup", L::UserName, PERMISSIONS),
+    iam("CreateAccessKey", L::UserNameOrCaller, CREDENTIALS),
+    iam("UpdateAccessKey", L::UserNameOrCaller, CREDENTIALS),
+    iam("DeleteAccessKey", L::UserNameOrCaller, CREDENTIALS),
+    iam("CreateLoginProfile", L::UserNameOrCaller, CREDENTIALS),
+    iam("UpdateLoginProfile", L::UserNameOrCaller, CREDENTIALS),
+    iam("DeleteLoginProfile", L::UserNameOrCaller, CREDENTIALS),
+    iam("EnableMFADevice", L::UserNameOrCaller, CREDENTIALS),
+    iam("DeactivateMFADevice", L::UserNameOrCaller, CREDENTIALS),
+    iam("TagUser", L::UserName, WHOLE),
+    iam("UntagUser", L::UserName, WHOLE),
+    // IAM roles: one GetRole and its policies cover every role check.
+    iam("CreateRole", L::RoleName, WHOLE),
+    iam("DeleteRole", L::RoleName, Effect::Delete),
+    iam("AttachRolePolicy", L::RoleName, WHOLE),
+    iam("DetachRolePolicy", L::RoleName, WHOLE),
+    iam("PutRolePolicy", L::RoleName, WHOLE),
+    iam("DeleteRolePolicy", L::RoleName, WHOLE),
+    iam("UpdateAssumeRolePolicy", L::RoleName, WHOLE),
+    iam("UpdateRole", L::RoleName, WHOLE),
+    iam("TagRole", L::RoleName, WHOLE),
+    iam("UntagRole", L::RoleName, WHOLE),
+    // IAM groups: the group and its members, whose permissions changed with it.
+    iam("AttachGroupPolicy", L::GroupName, GOVERNED),
+    iam("DetachGroupPolicy", L::GroupName, GOVERNED),
+    iam("PutGroupPolicy", L::GroupName, GOVERNED),
+    iam("DeleteGroupPolicy", L::GroupName, GOVERNED),
+    // Managed policies: the policy and every principal it is attached to.
+    iam("CreatePolicyVersion", L::PolicyArn, GOVERNED),
+    iam("SetDefaultPolicyVersion", L::PolicyArn, GOVERNED),
+    iam("DeletePolicy", L::PolicyArn, Effect::Delete),
+    // The account's password policy.
+    iam("UpdateAccountPasswordPolicy", L::Account, WHOLE),
+    iam("DeleteAccountPasswordPolicy", L::Account, WHOLE),
 ];
 
 /// The (event source, event names) pairs the router supports, for the template test and docs.
@@ -175,12 +240,49 @@ fn cloudtrail(event: &Value) -> Result<Decision, RouteError> {
     let region = text(detail.get("awsRegion"))
         .or(envelope.region.clone().filter(|s| !s.is_empty()))
         .ok_or_else(|| missing("detail.awsRegion"))?;
+    let param = |key: &str, field: &'static str| {
+        text(detail.pointer(&format!("/requestParameters/{key}")))
+            .ok_or_else(|| RouteError::MissingField { event: name.into(), field })
+    };
     let resource = match rule.locator {
         Locator::BucketName => {
-            let bucket = text(detail.pointer("/requestParameters/bucketName"))
-                .ok_or_else(|| RouteError::MissingField { event: name.into(), field: "detail.requestParameters.bucketName" })?;
+            let bucket = param("bucketName", "detail.requestParameters.bucketName")?;
             ResourceRef { kind: ResourceType::S3Bucket, id: bucket, account, region }
         }
+        Locator::UserName => {
+            ResourceRef::new(ResourceType::IamUser, param("userName", "detail.requestParameters.userName")?, account, region)
+        }
+        Locator::UserNameOrCaller => match param("userName", "detail.requestParameters.userName") {
+            Ok(user) => ResourceRef::new(ResourceType::IamUser, user, account, region),
+            Err(missing) => {
+                let identity = detail.get("userIdentity");
+                match identity.and_then(|i| i.get("type")).and_then(Value::as_str) {
+                    Some("IAMUser") => match text(identity.and_then(|i| i.get("userName"))) {
+                        Some(user) => ResourceRef::new(ResourceType::IamUser, user, account, region),
+                        None => return Err(missing),
+                    },
+                    Some("Root") => ResourceRef::new(ResourceType::Account, account.clone(), account, region),
+                    _ => return Err(missing),
+                }
+            }
+        },
+        Locator::RoleName => {
+            ResourceRef::new(ResourceType::IamRole, param("roleName", "detail.requestParameters.roleName")?, account, region)
+        }
+        Locator::GroupName => {
+            ResourceRef::new(ResourceType::IamGroup, param("groupName", "detail.requestParameters.groupName")?, account, region)
+        }
+        Locator::PolicyArn => {
+            let arn = param("policyArn", "detail.requestParameters.policyArn")?;
+            if ResourceRef::from_arn(&arn).is_none_or(|r| r.kind != ResourceType::IamPolicy) {
+                if arn.contains(":iam::aws:policy/") {
+                    return Ok(Decision::Ignored { reason: format!("{name} on AWS managed policy {arn}") });
+                }
+                return Err(RouteError::BadValue { field: "detail.requestParameters.policyArn", reason: format!("{arn:?} is not a policy ARN") });
+            }
+            ResourceRef::new(ResourceType::IamPolicy, arn, account, region)
+        }
+        Locator::Account => ResourceRef::new(ResourceType::Account, account.clone(), account, region),
     };
     Ok(match rule.effect {
         Effect::Delete => Decision::Resources { audit: Vec::new(), deleted: vec![resource] },
@@ -229,7 +331,7 @@ mod tests {
 
     #[test]
     fn every_supported_event_routes_to_its_bucket() {
-        for rule in EVENTS {
+        for rule in EVENTS.iter().filter(|r| r.source == "s3.amazonaws.com") {
             let d = route(&cloudtrail_event(rule.name, json!({"bucketName":"logs","Host":"logs.s3.amazonaws.com"}))).unwrap();
             let Decision::Resources { audit, deleted } = d else { panic!("{} not routed", rule.name) };
             let all: Vec<&ResourceRef> = audit.iter().map(|t| &t.resource).chain(deleted.iter()).collect();
@@ -237,6 +339,68 @@ mod tests {
             assert_eq!(all[0], &ResourceRef::bucket("logs", "123456789012", "eu-west-1"));
             assert_eq!(rule.name == "DeleteBucket", !deleted.is_empty(), "{}", rule.name);
         }
+    }
+
+    fn iam_event(name: &str, params: Value, identity: Value) -> Value {
+        let mut e = cloudtrail_event(name, params);
+        e["source"] = json!("aws.iam");
+        e["detail"]["eventSource"] = json!("iam.amazonaws.com");
+        e["detail"]["awsRegion"] = json!("us-east-1");
+        e["detail"]["userIdentity"] = identity;
+        e
+    }
+
+    fn routed(e: &Value) -> (Vec<Target>, Vec<ResourceRef>) {
+        match route(e) {
+            Ok(Decision::Resources { audit, deleted }) => (audit, deleted),
+            other => panic!("not routed: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_iam_event_routes_to_its_entity() {
+        let admin = json!({"type":"AssumedRole","arn":"arn:aws:sts::123456789012:assumed-role/Admin/x"});
+        for rule in EVENTS.iter().filter(|r| r.source == "iam.amazonaws.com") {
+            let params = json!({"userName":"alice","roleName":"deployer","groupName":"devs",
+                "policyArn":"arn:aws:iam::123456789012:policy/ci","accessKeyId":"AKIAEXAMPLE"});
+            let (audit, deleted) = routed(&iam_event(rule.name, params, admin.clone()));
+            let all: Vec<&ResourceRef> = audit.iter().map(|t| &t.resource).chain(deleted.iter()).collect();
+            assert_eq!(all.len(), 1, "{}", rule.name);
+            let (kind, id) = match rule.locator {
+                Locator::UserName | Locator::UserNameOrCaller => (ResourceType::IamUser, "alice"),
+                Locator::RoleName => (ResourceType::IamRole, "deployer"),
+                Locator::GroupName => (ResourceType::IamGroup, "devs"),
+                Locator::PolicyArn => (ResourceType::IamPolicy, "arn:aws:iam::123456789012:policy/ci"),
+                Locator::Account => (ResourceType::Account, "123456789012"),
+                Locator::BucketName => unreachable!(),
+            };
+            assert_eq!((all[0].kind, all[0].id.as_str()), (kind, id), "{}", rule.name);
+            assert_eq!(rule.name.starts_with("Delete") && matches!(rule.effect, Effect::Delete), !deleted.is_empty(), "{}", rule.name);
+        }
+    }
+
+    #[test]
+    fn key_events_without_user_name_mean_the_caller() {
+        let me = json!({"type":"IAMUser","userName":"bob","arn":"arn:aws:iam::123456789012:user/bob"});
+        let (audit, _) = routed(&iam_event("CreateAccessKey", json!({}), me));
+        assert_eq!(audit[0].resource, ResourceRef::new(ResourceType::IamUser, "bob", "123456789012", "us-east-1"));
+        assert_eq!(audit[0].focus, Focus::User(&[IamPart::Credentials]));
+        let root = json!({"type":"Root","arn":"arn:aws:iam::123456789012:root"});
+        let (audit, _) = routed(&iam_event("CreateAccessKey", json!({}), root));
+        assert_eq!(audit[0].resource.kind, ResourceType::Account, "a root key is the account's");
+        let role = json!({"type":"AssumedRole","arn":"arn:aws:sts::123456789012:assumed-role/x/y"});
+        let err = route(&iam_event("CreateAccessKey", json!({}), role)).unwrap_err();
+        assert!(err.to_string().contains("detail.requestParameters.userName"), "{err}");
+    }
+
+    #[test]
+    fn group_and_policy_events_follow_what_they_govern() {
+        let (audit, _) = routed(&iam_event("PutGroupPolicy", json!({"groupName":"devs"}), json!({})));
+        assert_eq!(audit[0].focus, Focus::WithGoverned);
+        let aws_managed = iam_event("CreatePolicyVersion", json!({"policyArn":"arn:aws:iam::aws:policy/ReadOnlyAccess"}), json!({}));
+        assert!(matches!(route(&aws_managed), Ok(Decision::Ignored { .. })));
+        let bad = iam_event("CreatePolicyVersion", json!({"policyArn":"not-an-arn"}), json!({}));
+        assert!(route(&bad).is_err());
     }
 
     #[test]

@@ -17,7 +17,7 @@ fn route_gives_the_documented_decision_for_every_event_file() {
     let expected: serde_json::Map<String, Value> =
         serde_json::from_slice(&std::fs::read(repo().join("events/expected.json")).unwrap()).unwrap();
     let mut files = Vec::new();
-    for dir in ["events/s3", "events/other"] {
+    for dir in ["events/s3", "events/iam", "events/other"] {
         for entry in std::fs::read_dir(repo().join(dir)).unwrap() {
             files.push(format!("{dir}/{}", entry.unwrap().file_name().to_string_lossy()));
         }
@@ -47,9 +47,10 @@ fn route_gives_the_documented_decision_for_every_event_file() {
 }
 
 #[test]
-fn every_supported_s3_event_has_a_sample() {
-    for (_, name) in vigil::trigger::supported_events() {
-        assert!(repo().join(format!("events/s3/{name}.json")).exists(), "no sample for {name}");
+fn every_supported_event_has_a_sample() {
+    for (source, name) in vigil::trigger::supported_events() {
+        let dir = source.trim_end_matches(".amazonaws.com");
+        assert!(repo().join(format!("events/{dir}/{name}.json")).exists(), "no sample for {name}");
     }
 }
 

@@ -8,6 +8,14 @@ pub mod s3;
 
 use crate::model::{ResourceType, Severity};
 use crate::snapshot::iam::{Account, NamedPolicy, Principal};
+
+/// Policy documents to lint, with every policy that governs the same principal, whose Deny
+/// statements can take a finding away.
+#[derive(Debug, Clone, Copy)]
+pub struct Documents<'a> {
+    pub own: &'a [NamedPolicy],
+    pub governing: &'a [&'a NamedPolicy],
+}
 use crate::snapshot::Bucket;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -104,8 +112,8 @@ pub enum Eval {
     /// An IAM user, role or group.
     Principal(fn(&Principal, &Context) -> Option<Outcome>),
     /// The policy documents a resource owns: a managed policy's default version, or a principal's
-    /// inline policies. `None` when they were not read.
-    Documents(fn(&[NamedPolicy], &Context) -> Option<Outcome>),
+    /// inline policies.
+    Documents(fn(&Documents, &Context) -> Option<Outcome>),
     Account(fn(&Account, &Context) -> Option<Outcome>),
 }
 

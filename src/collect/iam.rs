@@ -329,7 +329,8 @@ async fn authorization_details(clients: &Clients) -> Result<Details, AwsError> {
             });
         }
         for m in page.policies() {
-            let (Some(arn), Some(name)) = (m.arn(), m.policy_name()) else { continue };
+            let Some(arn) = m.arn() else { continue };
+            let name = m.policy_name().unwrap_or_else(|| arn.rsplit('/').next().unwrap_or(arn));
             let default = m.policy_version_list().iter().find(|v| v.is_default_version());
             let Some(text) = default.and_then(|v| v.document()) else { continue };
             match PolicyDocument::parse_iam(text) {

@@ -22,7 +22,27 @@ pub mod user_inactive;
 pub mod user_multiple_active_keys;
 
 use crate::model::{ResourceType, Severity};
-use crate::snapshot::iam::Principal;
+use crate::policy::glob::{self, Case};
+use crate::policy::Effect;
+use crate::snapshot::iam::{NamedPolicy, Principal};
+
+/// Whether an unconditional Deny on every resource in `governing` removes every action `pattern`
+/// can match, so an Allow of it grants nothing.
+pub fn denied_everywhere(pattern: &str, governing: &[&NamedPolicy]) -> bool {
+    governing.iter().flat_map(|p| p.document.statements.iter()).any(|s| {
+        let every_resource = match (&s.resource, &s.not_resource) {
+            (Some(r), _) => r.iter().any(|x| glob::is_universal(x)),
+            (None, Some(_)) => false,
+            (None, None) => true,
+        };
+        let covers = match (&s.action, &s.not_action) {
+            (Some(a), _) => a.iter().any(|d| glob::covers(d, pattern, Case::Insensitive)),
+            (None, Some(n)) => !n.iter().any(|x| glob::intersects(x, pattern, Case::Insensitive)),
+            _ => false,
+        };
+        s.effect == Effect::Deny && !s.has_condition() && every_resource && covers
+    })
+}
 
 /// The principal types the permission checks apply to.
 pub const PRINCIPALS: &[ResourceType] = &[ResourceType::IamUser, ResourceType::IamRole, ResourceType::IamGroup];

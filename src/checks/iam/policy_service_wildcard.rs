@@ -1,9 +1,9 @@
 //! `iam_policy_service_wildcard`: a policy allows every action of a service (`service:*`).
 
-use crate::checks::{Check, Context, Eval, Outcome};
+use crate::checks::iam::denied_everywhere;
+use crate::checks::{Check, Context, Documents, Eval, Outcome};
 use crate::model::{ResourceType, Severity};
 use crate::policy::Effect;
-use crate::snapshot::iam::NamedPolicy;
 
 pub static CHECK: Check = Check {
     id: "iam_policy_service_wildcard",
@@ -26,11 +26,11 @@ fn is_service_wildcard(pattern: &str) -> bool {
     })
 }
 
-fn eval(policies: &[NamedPolicy], _: &Context) -> Option<Outcome> {
+fn eval(docs: &Documents, _: &Context) -> Option<Outcome> {
     let mut found = Vec::new();
-    for p in policies {
+    for p in docs.own {
         for (i, s) in p.document.statements.iter().enumerate().filter(|(_, s)| s.effect == Effect::Allow) {
-            let wild: Vec<&str> = s.action.iter().flat_map(|a| a.iter()).filter(|a| is_service_wildcard(a)).map(String::as_str).collect();
+            let wild: Vec<&str> = s.action.iter().flat_map(|a| a.iter()).filter(|a| is_service_wildcard(a) && !denied_everywhere(a, docs.governing)).map(String::as_str).collect();
             if !wild.is_empty() {
                 found.push(format!("{} {} allows {}", p.label(), s.label(i), wild.join(", ")));
             }
@@ -43,10 +43,13 @@ fn eval(policies: &[NamedPolicy], _: &Context) -> Option<Outcome> {
 mod tests {
     use super::*;
     use crate::checks::iam::fixtures::inline;
+    use crate::snapshot::iam::NamedPolicy;
     use crate::checks::testing::ctx;
 
     fn run(statement: &str) -> bool {
-        eval(&[inline("p", statement)], &ctx()).unwrap().is_fail()
+        let own = [inline("p", statement)];
+        let governing: Vec<&NamedPolicy> = own.iter().collect();
+        eval(&Documents { own: &own, governing: &governing }, &ctx()).unwrap().is_fail()
     }
 
     #[test]
@@ -56,6 +59,7 @@ mod tests {
         assert!(!run(r#"{"Effect":"Allow","Action":"s3:Get*","Resource":"*"}"#));
         assert!(!run(r#"{"Effect":"Deny","Action":"s3:*","Resource":"*"}"#), "Deny is fine");
         assert!(!run(r#"{"Effect":"Allow","Action":"*","Resource":"*"}"#), "full admin is iam_admin_access");
-        assert!(!eval(&[], &ctx()).unwrap().is_fail());
+        assert!(!eval(&Documents { own: &[], governing: &[] }, &ctx()).unwrap().is_fail());
+        assert!(!run(r#"{"Effect":"Allow","Action":"s3:*","Resource":"*"},{"Effect":"Deny","Action":"s3:*","Resource":"*"}"#), "denied");
     }
 }

@@ -1,11 +1,11 @@
 //! `iam_policy_wildcard_resource_unconditioned`: write or permission-management actions on
 //! `Resource: "*"` with no condition.
 
-use crate::checks::{Check, Context, Eval, Outcome};
+use crate::checks::iam::denied_everywhere;
+use crate::checks::{Check, Context, Documents, Eval, Outcome};
 use crate::model::{ResourceType, Severity};
 use crate::policy::glob::{self, Case};
 use crate::policy::Effect;
-use crate::snapshot::iam::NamedPolicy;
 
 pub static CHECK: Check = Check {
     id: "iam_policy_wildcard_resource_unconditioned",
@@ -36,16 +36,18 @@ pub fn can_write(pattern: &str) -> bool {
     WRITE_VERBS.iter().any(|v| glob::intersects(action, &format!("{v}*"), Case::Insensitive))
 }
 
-fn eval(policies: &[NamedPolicy], _: &Context) -> Option<Outcome> {
+fn eval(docs: &Documents, _: &Context) -> Option<Outcome> {
     let mut found = Vec::new();
-    for p in policies {
+    for p in docs.own {
         for (i, s) in p.document.statements.iter().enumerate() {
             if s.effect != Effect::Allow || s.has_condition() {
                 continue;
             }
             let all_resources = s.resource.as_ref().is_some_and(|r| r.iter().any(|x| glob::is_universal(x)));
             let writes: Vec<&str> = match (&s.action, &s.not_action) {
-                (Some(a), _) => a.iter().filter(|x| can_write(x)).map(String::as_str).collect(),
+                (Some(a), _) => {
+                    a.iter().filter(|x| can_write(x) && !denied_everywhere(x, docs.governing)).map(String::as_str).collect()
+                }
                 (None, Some(_)) => vec!["NotAction"],
                 _ => Vec::new(),
             };
@@ -61,10 +63,13 @@ fn eval(policies: &[NamedPolicy], _: &Context) -> Option<Outcome> {
 mod tests {
     use super::*;
     use crate::checks::iam::fixtures::inline;
+    use crate::snapshot::iam::NamedPolicy;
     use crate::checks::testing::ctx;
 
     fn run(statement: &str) -> bool {
-        eval(&[inline("p", statement)], &ctx()).unwrap().is_fail()
+        let own = [inline("p", statement)];
+        let governing: Vec<&NamedPolicy> = own.iter().collect();
+        eval(&Documents { own: &own, governing: &governing }, &ctx()).unwrap().is_fail()
     }
 
     #[test]
@@ -74,6 +79,7 @@ mod tests {
         assert!(run(r#"{"Effect":"Allow","NotAction":"s3:*","Resource":"*"}"#));
         assert!(!run(r#"{"Effect":"Allow","Action":["ec2:Describe*","s3:Get*","s3:List*"],"Resource":"*"}"#), "read only");
         assert!(!run(r#"{"Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::b/*"}"#), "scoped");
+        assert!(!run(r#"{"Effect":"Allow","Action":"iam:CreatePolicyVersion","Resource":"*"},{"Effect":"Deny","Action":"iam:*","Resource":"*"}"#), "denied in the same policy");
         assert!(!run(r#"{"Effect":"Allow","Action":"ec2:TerminateInstances","Resource":"*","Condition":{"StringEquals":{"aws:ResourceTag/team":"a"}}}"#), "conditioned");
     }
 
