@@ -10,7 +10,7 @@ use crate::checks::{self, Context, Eval};
 use crate::collect::iam::{self as iamc, EntityRead, PolicyCache};
 use crate::collect::s3::{self as s3c, BucketRead};
 use crate::collect::ReadFailure;
-use crate::config::Settings;
+use crate::config::{Service, Settings};
 use crate::error::{AwsError, AwsErrorKind};
 use crate::findings::{self, Change, Evaluation, Finding, Observation, Status, Transition};
 use crate::model::{partition, timestamp, ResourceRef, ResourceType};
@@ -181,6 +181,17 @@ impl Engine<'_> {
     pub async fn full_scan(&self) -> RunReport {
         let mut report = RunReport { kind: "full_scan".into(), ..Default::default() };
         let mut results = Vec::new();
+        if self.settings.services.contains(&Service::S3) {
+            self.scan_s3(&mut report, &mut results).await;
+        }
+        if self.settings.services.contains(&Service::Iam) {
+            self.scan_iam(&mut report, &mut results).await;
+        }
+        self.finish(report, results).await
+    }
+
+    /// The S3 part of a full scan.
+    async fn scan_s3(&self, report: &mut RunReport, results: &mut Vec<Audited>) {
         let mut listed = BTreeSet::new();
         match s3c::list_buckets(self.clients).await {
             Ok(buckets) => {
@@ -203,8 +214,6 @@ impl Engine<'_> {
                 report.incomplete_types.push(ResourceType::S3Bucket);
             }
         }
-        self.scan_iam(&mut report, &mut results).await;
-        self.finish(report, results).await
     }
 
     /// The IAM part of a full scan: bulk reads, then the audit unit for every entity.
@@ -293,6 +302,9 @@ impl Engine<'_> {
         let mut r = target.resource.clone();
         if r.account.is_empty() {
             r.account = self.account_id.to_string();
+        }
+        if !self.settings.services.contains(&Service::of(r.kind)) {
+            return Audited::skipped();
         }
         if let Some(suffix) = &self.settings.scope_name_suffix {
             if !r.id.ends_with(suffix.as_str()) {

@@ -26,6 +26,32 @@ impl TagMatch {
     }
 }
 
+/// A family of resources vigil audits; `SERVICES` picks which.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Service {
+    S3,
+    Iam,
+}
+
+impl Service {
+    pub const ALL: &'static [Service] = &[Service::S3, Service::Iam];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Service::S3 => "s3",
+            Service::Iam => "iam",
+        }
+    }
+
+    /// The service a resource type belongs to.
+    pub fn of(kind: crate::model::ResourceType) -> Service {
+        match kind {
+            crate::model::ResourceType::S3Bucket => Service::S3,
+            _ => Service::Iam,
+        }
+    }
+}
+
 /// Everything vigil reads from its environment. AWS endpoint, region and credentials are not here:
 /// aws-config reads those.
 #[derive(Debug, Clone)]
@@ -52,6 +78,8 @@ pub struct Settings {
     pub broad_managed_policies: Vec<String>,
     /// Roles never audited (besides service-linked roles, which never are).
     pub exempt_role_names: BTreeSet<String>,
+    /// The services audited (scans and events).
+    pub services: BTreeSet<Service>,
 }
 
 impl Default for Settings {
@@ -73,6 +101,7 @@ impl Default for Settings {
             role_max_session_seconds: 14_400,
             broad_managed_policies: vec!["PowerUserAccess".into(), "IAMFullAccess".into()],
             exempt_role_names: ["OrganizationAccountAccessRole".to_string()].into_iter().collect(),
+            services: Service::ALL.iter().copied().collect(),
         }
     }
 }
@@ -95,6 +124,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("ROLE_MAX_SESSION_SECONDS", "14400", "longest acceptable role MaxSessionDuration (3600-43200)"),
     ("BROAD_MANAGED_POLICIES", "PowerUserAccess,IAMFullAccess", "managed policy names or ARNs too broad to attach"),
     ("EXEMPT_ROLE_NAMES", "OrganizationAccountAccessRole", "roles never audited (service-linked roles never are)"),
+    ("SERVICES", "s3,iam", "the services to audit, comma-separated"),
 ];
 
 impl Settings {
@@ -173,6 +203,17 @@ impl Settings {
         }
         if let Some(v) = var("EXEMPT_ROLE_NAMES") {
             s.exempt_role_names = list(&v).into_iter().collect();
+        }
+        if let Some(v) = var("SERVICES") {
+            let mut services = BTreeSet::new();
+            for name in list(&v) {
+                let svc = Service::ALL.iter().find(|x| x.as_str().eq_ignore_ascii_case(&name));
+                services.insert(*svc.ok_or_else(|| bad("SERVICES", &v, &format!("{name:?} is not one of s3, iam")))?);
+            }
+            if services.is_empty() {
+                return Err(bad("SERVICES", &v, "name at least one service"));
+            }
+            s.services = services;
         }
         Ok(s)
     }
@@ -260,6 +301,7 @@ mod tests {
             ("KEY_MAX_AGE_DAYS", "0"),
             ("INACTIVE_DAYS", "ninety"),
             ("ROLE_MAX_SESSION_SECONDS", "60"),
+            ("SERVICES", "s3,ec9"),
         ] {
             let err = from(&[(k, v)]).unwrap_err();
             assert_eq!(err.var, k);

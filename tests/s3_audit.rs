@@ -75,7 +75,7 @@ const WEAK: &[&str] = &[
 async fn full_scan_finds_exactly_the_seeded_misconfigurations() {
     let w = World::new().await;
     seed_mixed_account(&w).await;
-    let mut settings = w.settings();
+    let mut settings = w.s3_settings();
     settings.trusted_account_ids.insert("999999999999".into());
     settings.regions = vec!["us-east-1".into(), "eu-west-1".into()];
     let report = w.vigil(settings).handle(&json!({"scan":"full"}), &at(T1)).await.unwrap();
@@ -134,7 +134,7 @@ async fn lifecycle_new_still_open_resolved_reopened_duplicate_and_stale() {
     bucket(&s3, "site").await;
     harden(&s3, "site").await;
     bucket_policy(&s3, "site", public_read("site")).await;
-    let vigil = w.vigil(w.settings());
+    let vigil = w.vigil(w.s3_settings());
 
     vigil.handle(&json!({"scan":"full"}), &at(T1)).await.unwrap();
     let first = w.item("site", "s3_bucket_public_policy").await.unwrap();
@@ -186,7 +186,7 @@ async fn policy_event_rereads_only_the_policy() {
     let w = World::new().await;
     let s3 = w.s3();
     bucket(&s3, "reports").await;
-    let vigil = w.vigil(w.settings());
+    let vigil = w.vigil(w.s3_settings());
     vigil.handle(&json!({"scan":"full"}), &at(T1)).await.unwrap();
     w.alerts().await;
 
@@ -209,7 +209,7 @@ async fn deleted_buckets_resolve_by_event_and_by_full_scan() {
     for b in ["old-logs", "tmp-export"] {
         bucket(&s3, b).await;
     }
-    let vigil = w.vigil(w.settings());
+    let vigil = w.vigil(w.s3_settings());
     vigil.handle(&json!({"scan":"full"}), &at(T1)).await.unwrap();
     assert_eq!(w.items().await.len(), 8);
 
@@ -240,13 +240,13 @@ async fn scope_filters_skip_resources() {
         bucket(&s3, b).await;
     }
     tag(&s3, "tagged", "env", "prod").await;
-    let mut settings = w.settings();
+    let mut settings = w.s3_settings();
     settings.scope_name_suffix = Some("-prod".into());
     let r = w.vigil(settings).handle(&json!({"scan":"full"}), &at(T1)).await.unwrap();
     assert_eq!((r.resources_audited, r.resources_skipped), (1, 2));
     assert!(w.items().await.iter().all(|f| f.resource_id == "api-prod"));
 
-    let mut settings = w.settings();
+    let mut settings = w.s3_settings();
     settings.scope_tag = Some(vigil::config::TagMatch { key: "env".into(), value: "prod".into() });
     let r = w.vigil(settings).handle(&json!({"scan":"full"}), &at(T2)).await.unwrap();
     assert_eq!((r.resources_audited, r.resources_skipped), (1, 2));
@@ -259,7 +259,7 @@ async fn dry_run_writes_and_publishes_nothing() {
     let s3 = w.s3();
     bucket(&s3, "open").await;
     bucket_policy(&s3, "open", public_read("open")).await;
-    let mut settings = w.settings();
+    let mut settings = w.s3_settings();
     settings.dry_run = true;
     let r = w.vigil(settings).handle(&json!({"scan":"full"}), &at(T1)).await.unwrap();
     assert_eq!(r.findings.len(), 5);
@@ -275,13 +275,13 @@ async fn failed_reads_never_resolve_anything() {
     let s3 = w.s3();
     bucket(&s3, "open").await;
     bucket_policy(&s3, "open", public_read("open")).await;
-    w.vigil(w.settings()).handle(&json!({"scan":"full"}), &at(T1)).await.unwrap();
+    w.vigil(w.s3_settings()).handle(&json!({"scan":"full"}), &at(T1)).await.unwrap();
     let before = w.items().await;
     assert_eq!(before.iter().filter(|f| f.status == Status::Open).count(), 5);
     // Fix the bucket, then audit with S3 unreachable: nothing may be concluded.
     harden(&s3, "open").await;
     let dead_s3 = format!("http://127.0.0.1:{}", free_port());
-    let broken = [("AWS_ENDPOINT_URL_S3", dead_s3.as_str()), ("AWS_MAX_ATTEMPTS", "2")];
+    let broken = [("AWS_ENDPOINT_URL_S3", dead_s3.as_str()), ("AWS_MAX_ATTEMPTS", "2"), ("SERVICES", "s3")];
 
     let (ok, out, err) = cli(&w, &["scan", "--as-of", T2], &broken);
     assert!(ok, "a full scan with a failed listing still completes: {err}");
@@ -296,7 +296,7 @@ async fn failed_reads_never_resolve_anything() {
     assert_eq!(w.items().await, before, "no finding changed");
 
     // Once S3 answers again the fix is recognised.
-    let (ok, out, err) = cli(&w, &["audit", "arn:aws:s3:::open", "--as-of", T3, "--format", "json"], &[]);
+    let (ok, out, err) = cli(&w, &["audit", "arn:aws:s3:::open", "--as-of", T3, "--format", "json"], &[("SERVICES", "s3")]);
     assert!(ok, "{err}");
     let findings: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(findings.as_array().unwrap().len(), 0, "{out}");
@@ -307,7 +307,7 @@ async fn failed_reads_never_resolve_anything() {
 async fn open_findings_by_severity_newest_first_without_a_scan() {
     let w = World::new().await;
     let s3 = w.s3();
-    let vigil = w.vigil(w.settings());
+    let vigil = w.vigil(w.s3_settings());
     bucket(&s3, "older").await;
     bucket_policy(&s3, "older", public_read("older")).await;
     vigil.handle(&json!({"scan":"full"}), &at(T1)).await.unwrap();

@@ -123,6 +123,11 @@ impl World {
         Settings { table_name: Some(self.table.clone()), topic_arn: Some(self.topic_arn.clone()), ..Settings::default() }
     }
 
+    /// Settings auditing S3 only (the S3 tests' account has no IAM seeding).
+    pub fn s3_settings(&self) -> Settings {
+        Settings { services: [vigil::config::Service::S3].into_iter().collect(), ..self.settings() }
+    }
+
     /// The handler as the Lambda builds it, with these settings.
     pub fn vigil(&self, settings: Settings) -> Vigil {
         Vigil::new(settings, Clients::new(&self.sdk, CallRecorder::from_env()), ACCOUNT.to_string())
