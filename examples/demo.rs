@@ -55,7 +55,23 @@ async fn main() {
     bucket_policy(&s3, "vigil-demo-breakglass", public_read("vigil-demo-breakglass")).await;
     tag(&s3, "vigil-demo-breakglass", "EmergencyAccess", "true").await;
     println!("seeded 6 buckets: website and archive clean; reports public by policy; uploads public by ACL;");
-    println!("  shared granted to another account; breakglass public but tagged EmergencyAccess=true\n");
+    println!("  shared granted to another account; breakglass public but tagged EmergencyAccess=true");
+
+    let iam = aws_sdk_iam::Client::new(&w.sdk);
+    let doc = |s: serde_json::Value| serde_json::json!({"Version":"2012-10-17","Statement":s}).to_string();
+    iam.create_user().user_name("ops-admin").send().await.unwrap();
+    iam.attach_user_policy().user_name("ops-admin").policy_arn("arn:aws:iam::aws:policy/AdministratorAccess").send().await.unwrap();
+    iam.create_login_profile().user_name("ops-admin").password("Demo-Passw0rd!").send().await.unwrap();
+    iam.create_user().user_name("ci-deployer").send().await.unwrap();
+    for (name, actions) in [("pass-roles", serde_json::json!(["iam:PassRole"])), ("functions", serde_json::json!(["lambda:CreateFunction", "lambda:InvokeFunction"]))] {
+        let policy = doc(serde_json::json!([{"Effect":"Allow","Action":actions,"Resource":"*"}]));
+        iam.put_user_policy().user_name("ci-deployer").policy_name(name).policy_document(policy).send().await.unwrap();
+    }
+    let vendor = doc(serde_json::json!([{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::210987654321:root"},"Action":"sts:AssumeRole"}]));
+    iam.create_role().role_name("vendor-audit").assume_role_policy_document(vendor).send().await.unwrap();
+    println!("seeded IAM: ops-admin (AdministratorAccess, console password, no MFA); ci-deployer (PassRole in one");
+    println!("  policy, lambda:CreateFunction+InvokeFunction in another: an escalation path); vendor-audit role");
+    println!("  trusting another account without an ExternalId; no password policy\n");
 
     println!("starting the Lambda runtime emulator (cargo lambda watch; the first run compiles the function)...");
     let lambda = Watch::start(&w);

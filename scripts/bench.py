@@ -1,4 +1,5 @@
-"""vigil benchmark on moto: full scan of N buckets, and one PutBucketPolicy event.
+"""vigil benchmark on moto: full scan of N buckets and one PutBucketPolicy event; optionally an IAM
+full scan of M entities (users, roles, groups, customer managed policies) and one AttachRolePolicy event.
 
 Measures wall time, AWS calls (from VIGIL_OPS_LOG, every operation the binary performed) and the
 binary's peak RSS. Run through scripts/bench, which builds the binary and installs the tools.
@@ -56,6 +57,41 @@ def seed(endpoint, n):
     return topic, s3
 
 
+def seed_iam(endpoint, n):
+    """n IAM entities: 40% users, 25% roles, 10% groups, 25% customer managed policies."""
+    kw = dict(endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="bench", aws_secret_access_key="bench")
+    iam = boto3.client("iam", **kw)
+    doc = lambda stmts: json.dumps({"Version": "2012-10-17", "Statement": stmts})
+    trust = doc([{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}])
+    users, roles, groups = int(n * 0.4), int(n * 0.25), int(n * 0.1)
+    policies = n - users - roles - groups
+    arns = []
+    for i in range(policies):
+        action = "s3:*" if i % 4 == 0 else ["s3:GetObject", "s3:PutObject"]
+        resource = "*" if i % 3 == 0 else f"arn:aws:s3:::data-{i}/*"
+        arns.append(iam.create_policy(PolicyName=f"bench-policy-{i:04d}", PolicyDocument=doc([{"Effect": "Allow", "Action": action, "Resource": resource}]))["Policy"]["Arn"])
+    for i in range(groups):
+        iam.create_group(GroupName=f"bench-group-{i:04d}")
+        iam.attach_group_policy(GroupName=f"bench-group-{i:04d}", PolicyArn=arns[i % len(arns)])
+    for i in range(users):
+        name = f"bench-user-{i:04d}"
+        iam.create_user(UserName=name)
+        iam.put_user_policy(UserName=name, PolicyName="inline", PolicyDocument=doc([{"Effect": "Allow", "Action": "iam:CreateAccessKey" if i % 9 == 0 else "sqs:SendMessage", "Resource": "*"}]))
+        if i % 5 == 0:
+            iam.attach_user_policy(UserName=name, PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+        if i % 7 == 0:
+            iam.create_login_profile(UserName=name, Password="Bench-Passw0rd!")
+        if i % 3 == 0:
+            iam.create_access_key(UserName=name)
+        if groups:
+            iam.add_user_to_group(GroupName=f"bench-group-{i % groups:04d}", UserName=name)
+    for i in range(roles):
+        name = f"bench-role-{i:04d}"
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust)
+        iam.attach_role_policy(RoleName=name, PolicyArn=arns[i % len(arns)])
+    return iam
+
+
 def run(vigil, args, env):
     ops = tempfile.NamedTemporaryFile(delete=False)
     ops.close()
@@ -74,6 +110,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--vigil", required=True)
     ap.add_argument("--buckets", type=int, default=500)
+    ap.add_argument("--iam", type=int, default=0, help="also benchmark an IAM full scan of this many entities")
     ap.add_argument("--concurrency", default="16")
     a = ap.parse_args()
     moto, endpoint = start_moto()
@@ -83,7 +120,7 @@ def main():
         print(f"seeded {a.buckets} buckets in {time.monotonic() - t0:.1f} s (moto at {endpoint})")
         env = {"PATH": os.environ["PATH"], "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
                "AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": endpoint, "TABLE_NAME": "vigil-findings",
-               "TOPIC_ARN": topic, "AUDIT_CONCURRENCY": a.concurrency}
+               "TOPIC_ARN": topic, "AUDIT_CONCURRENCY": a.concurrency, "SERVICES": "s3"}
         first = run(a.vigil, ["scan"], env)
         rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         second = run(a.vigil, ["scan"], env)
@@ -114,9 +151,35 @@ def main():
             print(f"\n{label} operations: " + ", ".join(f"{k} {v}" for k, v in sorted(r["calls"].items())))
         summary = [l for l in ev["stdout"].splitlines() if l.startswith(("Findings", "Changes", "Alerts"))]
         print("event run: " + " | ".join(summary))
+        if a.iam:
+            bench_iam(a, endpoint, {**env, "SERVICES": "iam"})
     finally:
         moto.terminate()
         moto.wait()
+
+
+def bench_iam(a, endpoint, env):
+    t0 = time.monotonic()
+    iam = seed_iam(endpoint, a.iam)
+    print(f"\nseeded {a.iam} IAM entities in {time.monotonic() - t0:.1f} s")
+    first = run(a.vigil, ["scan"], env)
+    second = run(a.vigil, ["scan"], env)
+    iam.attach_role_policy(RoleName="bench-role-0000", PolicyArn="arn:aws:iam::aws:policy/IAMFullAccess")
+    event = json.load(open(os.path.join(ROOT, "events/iam/AttachRolePolicy.json")))
+    event["detail"]["requestParameters"] = {"roleName": "bench-role-0000", "policyArn": "arn:aws:iam::aws:policy/IAMFullAccess"}
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(event, f)
+    ev = run(a.vigil, ["event", f.name], env)
+    os.unlink(f.name)
+    total = lambda r: sum(r["calls"].values())
+    iam_calls = lambda r: sum(v for k, v in r["calls"].items() if k.startswith("iam:"))
+    print(f"\n| IAM measurement | wall (process) | wall (handler) | AWS calls (IAM calls) |")
+    print(f"|---|---|---|---|")
+    print(f"| full scan, {a.iam} entities, first run | {first['wall_s']:.2f} s | {first['handler_ms']} ms | {total(first)} ({iam_calls(first)}) |")
+    print(f"| full scan, {a.iam} entities, steady state | {second['wall_s']:.2f} s | {second['handler_ms']} ms | {total(second)} ({iam_calls(second)}) |")
+    print(f"| one AttachRolePolicy event | {ev['wall_s']:.3f} s | {ev['handler_ms']} ms | {total(ev)} ({iam_calls(ev)}) |")
+    for label, r in (("IAM first full scan", first), ("IAM AttachRolePolicy event", ev)):
+        print(f"\n{label} operations: " + ", ".join(f"{k} {v}" for k, v in sorted(r["calls"].items())))
 
 
 if __name__ == "__main__":

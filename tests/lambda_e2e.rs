@@ -16,11 +16,15 @@ async fn lambda_handles_schedule_then_one_change_event() {
     bucket(&s3, "vigil-demo-open").await;
     s3.put_bucket_acl().bucket("vigil-demo-open").acl(aws_sdk_s3::types::BucketCannedAcl::PublicRead).send().await.unwrap();
 
+    let iam = aws_sdk_iam::Client::new(&w.sdk);
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    iam.create_role().role_name("app-runner").assume_role_policy_document(trust).send().await.unwrap();
+
     let lambda = Watch::start(&w);
 
     let scan = lambda.invoke("other/scheduled-event.json");
     assert_eq!(scan["kind"], "full_scan", "{scan}");
-    assert_eq!(scan["resources_audited"], 2);
+    assert_eq!(scan["resources_audited"], 4, "two buckets, one role, the account: {scan}");
     assert_eq!(scan["alerts_sent"], 1);
     let items = w.items().await;
     assert_eq!(items.iter().filter(|f| f.resource_id == "vigil-demo-open").count(), 5);
@@ -40,6 +44,16 @@ async fn lambda_handles_schedule_then_one_change_event() {
     assert_eq!(alerts[0]["check_id"], "s3_bucket_public_policy");
     let f = w.item("vigil-demo-reports", "s3_bucket_public_policy").await.unwrap();
     assert_eq!(f.status, Status::Open);
+
+    // An IAM change: the role gets AdministratorAccess; only that role is re-read.
+    iam.attach_role_policy().role_name("app-runner").policy_arn("arn:aws:iam::aws:policy/AdministratorAccess").send().await.unwrap();
+    let event = lambda.invoke("iam/AttachRolePolicy.json");
+    assert_eq!(event["resources_audited"], 1, "{event}");
+    let ops = event["calls"]["operations"].as_object().unwrap();
+    assert!(ops.contains_key("iam:GetRole") && !ops.contains_key("iam:GetAccountAuthorizationDetails"), "{ops:?}");
+    let alerts = w.alerts().await;
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!((alerts[0]["resource_id"].as_str(), alerts[0]["check_id"].as_str()), (Some("app-runner"), Some("iam_admin_access")));
 
     // Bad and foreign input: answered, not retried, nothing written.
     let before = w.items().await.len();
