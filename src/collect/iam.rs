@@ -483,7 +483,9 @@ async fn credential_report(clients: &Clients) -> Result<Vec<ReportRow>, AwsError
 }
 
 /// The result of reading one entity.
+/// Matched at once by the caller, so the size difference between the variants costs nothing.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
 pub enum EntityRead {
     Found { principal: Principal, failures: Vec<ReadFailure> },
     Gone,
@@ -573,7 +575,7 @@ async fn user_permissions(clients: &Clients, cache: &PolicyCache, name: &str, bo
         .map_err(|e| classify("iam:ListAttachedUserPolicies", &e))?;
     let arns = attached_arns(&attached);
     perms.attached = cache.get_all(clients, &arns.iter().map(String::as_str).collect::<Vec<_>>()).await?;
-    let groups: Vec<String> = iam
+    let groups: Vec<aws_sdk_iam::types::Group> = iam
         .list_groups_for_user()
         .user_name(name)
         .into_paginator()
@@ -582,9 +584,9 @@ async fn user_permissions(clients: &Clients, cache: &PolicyCache, name: &str, bo
         .collect::<Vec<_>>()
         .await
         .into_iter()
-        .map(|g| g.map(|g| g.group_name().to_string()))
         .collect::<Result<_, _>>()
         .map_err(|e| classify("iam:ListGroupsForUser", &e))?;
+    let groups: Vec<String> = groups.iter().map(|g| g.group_name().to_string()).collect();
     for group in groups {
         let g = group_permissions(clients, cache, &group).await?;
         let mut policies = g.inline;
