@@ -181,18 +181,32 @@ impl Engine<'_> {
     pub async fn full_scan(&self) -> RunReport {
         let mut report = RunReport { kind: "full_scan".into(), ..Default::default() };
         let mut results = Vec::new();
+        // Resource types whose listing completed, and every ARN listed: one sweep for all of them.
+        let mut complete: Vec<ResourceType> = Vec::new();
+        let mut listed = BTreeSet::new();
         if self.settings.services.contains(&Service::S3) {
-            self.scan_s3(&mut report, &mut results).await;
+            if let Some(arns) = self.scan_s3(&mut report, &mut results).await {
+                complete.push(ResourceType::S3Bucket);
+                listed.extend(arns);
+            }
         }
         if self.settings.services.contains(&Service::Iam) {
-            self.scan_iam(&mut report, &mut results).await;
+            if let Some(arns) = self.scan_iam(&mut report, &mut results).await {
+                complete.extend(IAM_LISTED);
+                listed.extend(arns);
+            }
+        }
+        if !complete.is_empty() {
+            match self.sweep_deleted(&complete, &listed).await {
+                Ok(swept) => results.extend(swept),
+                Err(e) => report.audit_errors.push(AuditError::new("findings sweep", &e)),
+            }
         }
         self.finish(report, results).await
     }
 
-    /// The S3 part of a full scan.
-    async fn scan_s3(&self, report: &mut RunReport, results: &mut Vec<Audited>) {
-        let mut listed = BTreeSet::new();
+    /// The S3 part of a full scan. Returns the listed ARNs, or `None` when the listing failed.
+    async fn scan_s3(&self, report: &mut RunReport, results: &mut Vec<Audited>) -> Option<BTreeSet<String>> {
         match s3c::list_buckets(self.clients).await {
             Ok(buckets) => {
                 let targets: Vec<Target> = buckets
@@ -202,28 +216,26 @@ impl Engine<'_> {
                         focus: Focus::Everything,
                     })
                     .collect();
-                listed.extend(targets.iter().map(|t| t.resource.arn()));
                 results.extend(self.audit_all(&targets).await);
-                match self.sweep_deleted(&[ResourceType::S3Bucket], &listed).await {
-                    Ok(swept) => results.extend(swept),
-                    Err(e) => report.audit_errors.push(AuditError::new("AWS::S3::Bucket", &e)),
-                }
+                Some(targets.iter().map(|t| t.resource.arn()).collect())
             }
             Err(e) => {
                 report.audit_errors.push(AuditError::new("AWS::S3::Bucket", &e));
                 report.incomplete_types.push(ResourceType::S3Bucket);
+                None
             }
         }
     }
 
-    /// The IAM part of a full scan: bulk reads, then the audit unit for every entity.
-    async fn scan_iam(&self, report: &mut RunReport, results: &mut Vec<Audited>) {
+    /// The IAM part of a full scan: bulk reads, then the audit unit for every entity. Returns the
+    /// listed ARNs, or `None` when the listing failed.
+    async fn scan_iam(&self, report: &mut RunReport, results: &mut Vec<Audited>) -> Option<BTreeSet<String>> {
         let inv = match iamc::inventory(self.clients, self.account_id, self.partition()).await {
             Ok(inv) => inv,
             Err(e) => {
                 report.audit_errors.push(AuditError::new("AWS::IAM", &e));
                 report.incomplete_types.extend(IAM_LISTED);
-                return;
+                return None;
             }
         };
         report.audit_errors.extend(inv.failures.iter().map(|f| AuditError::new(&f.resource_arn, &f.error)));
@@ -244,10 +256,7 @@ impl Engine<'_> {
             .collect()
             .await;
         results.extend(audited);
-        match self.sweep_deleted(IAM_LISTED, &listed).await {
-            Ok(swept) => results.extend(swept),
-            Err(e) => report.audit_errors.push(AuditError::new("AWS::IAM", &e)),
-        }
+        Some(listed)
     }
 
     /// Audits the given targets and forgets the deleted resources.

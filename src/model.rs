@@ -70,12 +70,7 @@ pub struct ResourceRef {
 
 impl ResourceRef {
     pub fn bucket(name: impl Into<String>, account: impl Into<String>, region: impl Into<String>) -> Self {
-        ResourceRef {
-            kind: ResourceType::S3Bucket,
-            id: name.into(),
-            account: account.into(),
-            region: region.into(),
-        }
+        ResourceRef::new(ResourceType::S3Bucket, name, account, region)
     }
 
     pub fn new(kind: ResourceType, id: impl Into<String>, account: impl Into<String>, region: impl Into<String>) -> Self {

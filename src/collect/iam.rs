@@ -180,24 +180,20 @@ pub async fn inventory(clients: &Clients, account_id: &str, partition: &str) -> 
         Ok(out)
     };
 
+    // A group's policies, resolved once: for the group itself and for each member.
     let mut groups: HashMap<String, Result<Vec<NamedPolicy>, AwsError>> = HashMap::new();
     for g in &details.groups {
-        let policies = g.inline.clone().and_then(|mut inline| {
-            inline.extend(managed(&g.attached)?);
-            Ok(inline)
-        });
-        groups.insert(g.principal.name.clone(), policies.clone());
         let mut principal = g.principal.clone();
-        match policies {
-            Ok(_) => {
-                let perms = Permissions {
-                    inline: g.inline.clone().unwrap_or_default(),
-                    attached: managed(&g.attached).unwrap_or_default(),
-                    ..Default::default()
-                };
-                principal.permissions = Some(perms);
+        let resolved = g.inline.clone().and_then(|inline| Ok((inline, managed(&g.attached)?)));
+        match resolved {
+            Ok((inline, attached)) => {
+                groups.insert(principal.name.clone(), Ok(inline.iter().chain(&attached).cloned().collect()));
+                principal.permissions = Some(Permissions { inline, attached, ..Default::default() });
             }
-            Err(e) => fail(e, &principal.arn),
+            Err(e) => {
+                groups.insert(principal.name.clone(), Err(e.clone()));
+                fail(e, &principal.arn);
+            }
         }
         inv.principals.push(principal);
     }
@@ -539,42 +535,47 @@ pub async fn read_user(clients: &Clients, cache: &PolicyCache, name: &str, parts
     Ok(EntityRead::Found { principal: p, failures })
 }
 
+/// Reads one user's, group's or role's inline policies (list the names, get each document) and
+/// attached managed policies (list the ARNs, read each through the cache). The three entity kinds
+/// use the same four calls under different names, hence a macro over the SDK's builders.
+macro_rules! own_policies {
+    ($clients:expr, $cache:expr, $name:expr, $key:ident,
+     $list:ident / $list_op:literal, $get:ident / $get_op:literal, $attached:ident / $attached_op:literal) => {
+        async {
+            let iam = &$clients.iam;
+            let names: Vec<String> = iam.$list().$key($name).into_paginator().items().send().collect::<Vec<_>>().await
+                .into_iter()
+                .collect::<Result<_, _>>()
+                .map_err(|e| classify($list_op, &e))?;
+            let mut perms = Permissions::default();
+            for policy in &names {
+                let out = iam.$get().$key($name).policy_name(policy).send().await.map_err(|e| classify($get_op, &e))?;
+                perms.inline.push(inline_policy($get_op, policy, out.policy_document())?);
+            }
+            let attached: Vec<AttachedPolicy> = iam.$attached().$key($name).into_paginator().items().send().collect::<Vec<_>>().await
+                .into_iter()
+                .collect::<Result<_, _>>()
+                .map_err(|e| classify($attached_op, &e))?;
+            let arns = attached_arns(&attached);
+            perms.attached = $cache.get_all($clients, &arns.iter().map(String::as_str).collect::<Vec<_>>()).await?;
+            Ok::<Permissions, AwsError>(perms)
+        }
+    };
+}
+
 fn missing(operation: &'static str, field: &str) -> AwsError {
     AwsError { operation, kind: AwsErrorKind::Other, code: None, message: format!("response has no {field}") }
 }
 
 async fn user_permissions(clients: &Clients, cache: &PolicyCache, name: &str, boundary: Option<&str>) -> Result<Permissions, AwsError> {
     let iam = &clients.iam;
-    let names: Vec<String> = iam
-        .list_user_policies()
-        .user_name(name)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Vec<_>>()
-        .await
-        .into_iter()
-        .collect::<Result<_, _>>()
-        .map_err(|e| classify("iam:ListUserPolicies", &e))?;
-    let mut perms = Permissions::default();
-    for policy in &names {
-        let out = iam.get_user_policy().user_name(name).policy_name(policy).send().await;
-        let out = out.map_err(|e| classify("iam:GetUserPolicy", &e))?;
-        perms.inline.push(inline_policy("iam:GetUserPolicy", policy, out.policy_document())?);
-    }
-    let attached: Vec<AttachedPolicy> = iam
-        .list_attached_user_policies()
-        .user_name(name)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Vec<_>>()
-        .await
-        .into_iter()
-        .collect::<Result<_, _>>()
-        .map_err(|e| classify("iam:ListAttachedUserPolicies", &e))?;
-    let arns = attached_arns(&attached);
-    perms.attached = cache.get_all(clients, &arns.iter().map(String::as_str).collect::<Vec<_>>()).await?;
+    let mut perms = own_policies!(
+        clients, cache, name, user_name,
+        list_user_policies / "iam:ListUserPolicies",
+        get_user_policy / "iam:GetUserPolicy",
+        list_attached_user_policies / "iam:ListAttachedUserPolicies"
+    )
+    .await?;
     let groups: Vec<aws_sdk_iam::types::Group> = iam
         .list_groups_for_user()
         .user_name(name)
@@ -629,38 +630,13 @@ async fn user_credentials(clients: &Clients, name: &str, password_last_used: Opt
 }
 
 async fn group_permissions(clients: &Clients, cache: &PolicyCache, name: &str) -> Result<Permissions, AwsError> {
-    let iam = &clients.iam;
-    let names: Vec<String> = iam
-        .list_group_policies()
-        .group_name(name)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Vec<_>>()
-        .await
-        .into_iter()
-        .collect::<Result<_, _>>()
-        .map_err(|e| classify("iam:ListGroupPolicies", &e))?;
-    let mut perms = Permissions::default();
-    for policy in &names {
-        let out = iam.get_group_policy().group_name(name).policy_name(policy).send().await;
-        let out = out.map_err(|e| classify("iam:GetGroupPolicy", &e))?;
-        perms.inline.push(inline_policy("iam:GetGroupPolicy", policy, out.policy_document())?);
-    }
-    let attached: Vec<AttachedPolicy> = iam
-        .list_attached_group_policies()
-        .group_name(name)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Vec<_>>()
-        .await
-        .into_iter()
-        .collect::<Result<_, _>>()
-        .map_err(|e| classify("iam:ListAttachedGroupPolicies", &e))?;
-    let arns = attached_arns(&attached);
-    perms.attached = cache.get_all(clients, &arns.iter().map(String::as_str).collect::<Vec<_>>()).await?;
-    Ok(perms)
+    own_policies!(
+        clients, cache, name, group_name,
+        list_group_policies / "iam:ListGroupPolicies",
+        get_group_policy / "iam:GetGroupPolicy",
+        list_attached_group_policies / "iam:ListAttachedGroupPolicies"
+    )
+    .await
 }
 
 /// Reads one role: GetRole (trust, session, last use), then its policies.
@@ -681,36 +657,13 @@ pub async fn read_role(clients: &Clients, cache: &PolicyCache, name: &str) -> Re
     });
     let boundary = role.permissions_boundary().and_then(|b| b.permissions_boundary_arn()).map(str::to_string);
     let perms = async {
-        let names: Vec<String> = iam
-            .list_role_policies()
-            .role_name(name)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Vec<_>>()
-            .await
-            .into_iter()
-            .collect::<Result<_, _>>()
-            .map_err(|e| classify("iam:ListRolePolicies", &e))?;
-        let mut perms = Permissions::default();
-        for policy in &names {
-            let out = iam.get_role_policy().role_name(name).policy_name(policy).send().await;
-            let out = out.map_err(|e| classify("iam:GetRolePolicy", &e))?;
-            perms.inline.push(inline_policy("iam:GetRolePolicy", policy, out.policy_document())?);
-        }
-        let attached: Vec<AttachedPolicy> = iam
-            .list_attached_role_policies()
-            .role_name(name)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Vec<_>>()
-            .await
-            .into_iter()
-            .collect::<Result<_, _>>()
-            .map_err(|e| classify("iam:ListAttachedRolePolicies", &e))?;
-        let arns = attached_arns(&attached);
-        perms.attached = cache.get_all(clients, &arns.iter().map(String::as_str).collect::<Vec<_>>()).await?;
+        let mut perms = own_policies!(
+            clients, cache, name, role_name,
+            list_role_policies / "iam:ListRolePolicies",
+            get_role_policy / "iam:GetRolePolicy",
+            list_attached_role_policies / "iam:ListAttachedRolePolicies"
+        )
+        .await?;
         if let Some(b) = &boundary {
             perms.boundary = cache.get(clients, b).await?;
         }

@@ -23,8 +23,26 @@ pub mod user_multiple_active_keys;
 
 use crate::model::{ResourceType, Severity};
 use crate::policy::glob::{self, Case};
-use crate::policy::Effect;
+use crate::checks::{Documents, Outcome};
+use crate::policy::{Effect, Statement};
 use crate::snapshot::iam::{NamedPolicy, Principal};
+
+/// Runs `flag` on every Allow statement a resource owns; each `Some(what)` becomes
+/// "<policy> statement N allows <what>" in the failure detail.
+pub fn lint_allows(docs: &Documents, flag: impl Fn(&Statement) -> Option<String>) -> Outcome {
+    let found: Vec<String> = docs
+        .own
+        .iter()
+        .flat_map(|p| p.document.statements.iter().enumerate().map(move |(i, s)| (p, i, s)))
+        .filter(|(_, _, s)| s.effect == Effect::Allow)
+        .filter_map(|(p, i, s)| flag(s).map(|what| format!("{} {} allows {what}", p.label(), s.label(i))))
+        .collect();
+    if found.is_empty() {
+        Outcome::Pass
+    } else {
+        Outcome::fail(found.join("; "))
+    }
+}
 
 /// Whether an unconditional Deny on every resource in `governing` removes every action `pattern`
 /// can match, so an Allow of it grants nothing.

@@ -1,9 +1,8 @@
 //! `iam_policy_service_wildcard`: a policy allows every action of a service (`service:*`).
 
-use crate::checks::iam::denied_everywhere;
+use crate::checks::iam::{denied_everywhere, lint_allows};
 use crate::checks::{Check, Context, Documents, Eval, Outcome};
 use crate::model::{ResourceType, Severity};
-use crate::policy::Effect;
 
 pub static CHECK: Check = Check {
     id: "iam_policy_service_wildcard",
@@ -27,16 +26,16 @@ fn is_service_wildcard(pattern: &str) -> bool {
 }
 
 fn eval(docs: &Documents, _: &Context) -> Option<Outcome> {
-    let mut found = Vec::new();
-    for p in docs.own {
-        for (i, s) in p.document.statements.iter().enumerate().filter(|(_, s)| s.effect == Effect::Allow) {
-            let wild: Vec<&str> = s.action.iter().flat_map(|a| a.iter()).filter(|a| is_service_wildcard(a) && !denied_everywhere(a, docs.governing)).map(String::as_str).collect();
-            if !wild.is_empty() {
-                found.push(format!("{} {} allows {}", p.label(), s.label(i), wild.join(", ")));
-            }
-        }
-    }
-    Some(if found.is_empty() { Outcome::Pass } else { Outcome::fail(found.join("; ")) })
+    Some(lint_allows(docs, |s| {
+        let wild: Vec<&str> = s
+            .action
+            .iter()
+            .flat_map(|a| a.iter())
+            .filter(|a| is_service_wildcard(a) && !denied_everywhere(a, docs.governing))
+            .map(String::as_str)
+            .collect();
+        (!wild.is_empty()).then(|| wild.join(", "))
+    }))
 }
 
 #[cfg(test)]

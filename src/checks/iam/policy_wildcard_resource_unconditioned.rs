@@ -1,11 +1,10 @@
 //! `iam_policy_wildcard_resource_unconditioned`: write or permission-management actions on
 //! `Resource: "*"` with no condition.
 
-use crate::checks::iam::denied_everywhere;
+use crate::checks::iam::{denied_everywhere, lint_allows};
 use crate::checks::{Check, Context, Documents, Eval, Outcome};
 use crate::model::{ResourceType, Severity};
 use crate::policy::glob::{self, Case};
-use crate::policy::Effect;
 
 pub static CHECK: Check = Check {
     id: "iam_policy_wildcard_resource_unconditioned",
@@ -37,26 +36,18 @@ pub fn can_write(pattern: &str) -> bool {
 }
 
 fn eval(docs: &Documents, _: &Context) -> Option<Outcome> {
-    let mut found = Vec::new();
-    for p in docs.own {
-        for (i, s) in p.document.statements.iter().enumerate() {
-            if s.effect != Effect::Allow || s.has_condition() {
-                continue;
-            }
-            let all_resources = s.resource.as_ref().is_some_and(|r| r.iter().any(|x| glob::is_universal(x)));
-            let writes: Vec<&str> = match (&s.action, &s.not_action) {
-                (Some(a), _) => {
-                    a.iter().filter(|x| can_write(x) && !denied_everywhere(x, docs.governing)).map(String::as_str).collect()
-                }
-                (None, Some(_)) => vec!["NotAction"],
-                _ => Vec::new(),
-            };
-            if all_resources && !writes.is_empty() {
-                found.push(format!("{} {} allows {} on *", p.label(), s.label(i), writes.join(", ")));
-            }
+    Some(lint_allows(docs, |s| {
+        let all_resources = s.resource.as_ref().is_some_and(|r| r.iter().any(|x| glob::is_universal(x)));
+        if s.has_condition() || !all_resources {
+            return None;
         }
-    }
-    Some(if found.is_empty() { Outcome::Pass } else { Outcome::fail(found.join("; ")) })
+        let writes: Vec<&str> = match (&s.action, &s.not_action) {
+            (Some(a), _) => a.iter().filter(|x| can_write(x) && !denied_everywhere(x, docs.governing)).map(String::as_str).collect(),
+            (None, Some(_)) => vec!["NotAction"],
+            _ => Vec::new(),
+        };
+        (!writes.is_empty()).then(|| format!("{} on *", writes.join(", ")))
+    }))
 }
 
 #[cfg(test)]
