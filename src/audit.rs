@@ -24,6 +24,8 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+mod network;
+
 /// Receives progress of a full scan (the CLI draws a bar with it).
 pub trait Progress: Send + Sync {
     fn start(&self, total: u64);
@@ -144,6 +146,9 @@ enum IamSubject<'s> {
     Account(&'s Account),
 }
 
+/// A resource type whose listing completed, in one region or (`None`) everywhere.
+type Listing = (ResourceType, Option<String>);
+
 /// IAM resource types a complete GetAccountAuthorizationDetails listing covers.
 const IAM_LISTED: &[ResourceType] = &[ResourceType::IamUser, ResourceType::IamRole, ResourceType::IamGroup, ResourceType::IamPolicy];
 
@@ -165,6 +170,8 @@ impl Engine<'_> {
             inactive_days: s.inactive_days,
             role_max_session_seconds: s.role_max_session_seconds,
             broad_policies: s.broad_managed_policies.clone(),
+            high_risk_ports: s.high_risk_ports.clone(),
+            public_ports: s.public_ports.clone(),
         }
     }
 
@@ -181,19 +188,25 @@ impl Engine<'_> {
     pub async fn full_scan(&self) -> RunReport {
         let mut report = RunReport { kind: "full_scan".into(), ..Default::default() };
         let mut results = Vec::new();
-        // Resource types whose listing completed, and every ARN listed: one sweep for all of them.
-        let mut complete: Vec<ResourceType> = Vec::new();
+        // Resource types whose listing completed (in one region, or everywhere), and every ARN
+        // listed: one sweep for all of them.
+        let mut complete: Vec<Listing> = Vec::new();
         let mut listed = BTreeSet::new();
         if self.settings.services.contains(&Service::S3) {
             if let Some(arns) = self.scan_s3(&mut report, &mut results).await {
-                complete.push(ResourceType::S3Bucket);
+                complete.push((ResourceType::S3Bucket, None));
                 listed.extend(arns);
             }
         }
         if self.settings.services.contains(&Service::Iam) {
             if let Some(arns) = self.scan_iam(&mut report, &mut results).await {
-                complete.extend(IAM_LISTED);
+                complete.extend(IAM_LISTED.iter().map(|t| (*t, None)));
                 listed.extend(arns);
+            }
+        }
+        if self.settings.services.contains(&Service::Ec2) || self.settings.services.contains(&Service::Rds) {
+            for region in self.regions() {
+                self.scan_region(&region, &mut report, &mut results, &mut complete, &mut listed).await;
             }
         }
         if !complete.is_empty() {
@@ -303,24 +316,24 @@ impl Engine<'_> {
         if let Some(p) = &self.progress {
             p.finish();
         }
-        results
+        results.into_iter().flatten().collect()
     }
 
-    /// The audit unit.
-    async fn audit_target(&self, target: &Target) -> Audited {
+    /// The audit unit. One target may audit several resources (a VPC and the RDS instances in it).
+    async fn audit_target(&self, target: &Target) -> Vec<Audited> {
         let mut r = target.resource.clone();
         if r.account.is_empty() {
             r.account = self.account_id.to_string();
         }
         if !self.settings.services.contains(&Service::of(r.kind)) {
-            return Audited::skipped();
+            return vec![Audited::skipped()];
         }
         if let Some(suffix) = &self.settings.scope_name_suffix {
-            if !r.id.ends_with(suffix.as_str()) {
-                return Audited::skipped();
+            if !r.id.ends_with(suffix.as_str()) && r.kind.has_findings() {
+                return vec![Audited::skipped()];
             }
         }
-        match r.kind {
+        let one = match r.kind {
             ResourceType::S3Bucket => self.audit_bucket(r, target.focus).await,
             ResourceType::IamUser => {
                 let parts = match target.focus {
@@ -332,7 +345,7 @@ impl Engine<'_> {
             }
             ResourceType::IamRole => {
                 if self.settings.exempt_role_names.contains(&r.id) {
-                    return Audited::skipped();
+                    return vec![Audited::skipped()];
                 }
                 let read = iamc::read_role(self.clients, &self.policy_cache, &r.id).await;
                 self.audit_entity(r, read).await
@@ -358,7 +371,16 @@ impl Engine<'_> {
                 Ok(account) => self.audit_iam(r, &IamSubject::Account(&account)).await,
                 Err(e) => Audited::failed(&r.arn(), &e),
             },
-        }
+            ResourceType::Ec2SecurityGroup
+            | ResourceType::Ec2Vpc
+            | ResourceType::Ec2Subnet
+            | ResourceType::Ec2RouteTable
+            | ResourceType::Ec2FlowLog
+            | ResourceType::Ec2Volume
+            | ResourceType::RdsDbInstance
+            | ResourceType::AccountRegion => return self.audit_network(r, target.focus).await,
+        };
+        vec![one]
     }
 
     /// Audits a user, role or group read by an event.
@@ -578,13 +600,20 @@ impl Engine<'_> {
         Audited { changes: written, ..Audited::failed(&arn, &e) }
     }
 
-    /// Resolves findings of resources of `kinds` that have unresolved findings but were not listed.
-    async fn sweep_deleted(&self, kinds: &[ResourceType], listed: &BTreeSet<String>) -> Result<Vec<Audited>, AwsError> {
+    /// Resolves findings of resources that have unresolved findings but were not listed, for the
+    /// types (and regions) whose listing completed.
+    async fn sweep_deleted(&self, complete: &[Listing], listed: &BTreeSet<String>) -> Result<Vec<Audited>, AwsError> {
         let Some(store) = self.store else { return Ok(Vec::new()) };
-        let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+        let mut names: Vec<&str> = complete.iter().map(|(k, _)| k.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
         let active = store.active_resources(&names, self.account_id).await.map_err(store_error)?;
+        let covered = |kind: &str, arn: &str| {
+            let region = arn.split(':').nth(3).unwrap_or_default();
+            complete.iter().any(|(k, r)| k.as_str() == kind && r.as_deref().is_none_or(|r| r == region))
+        };
         let mut out = Vec::new();
-        for (_, arn) in active.into_iter().filter(|(_, a)| !listed.contains(a)) {
+        for (_, arn) in active.into_iter().filter(|(kind, a)| !listed.contains(a) && covered(kind, a)) {
             let Some(mut r) = ResourceRef::from_arn(&arn) else { continue };
             r.account = self.account_id.to_string();
             tracing::info!(resource = %arn, "resource no longer exists; resolving its findings");

@@ -157,6 +157,8 @@ impl Intercept for CallRecorder {
 pub struct Clients {
     sdk: SdkConfig,
     s3_by_region: Mutex<HashMap<String, aws_sdk_s3::Client>>,
+    ec2_by_region: Mutex<HashMap<String, aws_sdk_ec2::Client>>,
+    rds_by_region: Mutex<HashMap<String, aws_sdk_rds::Client>>,
     path_style: bool,
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub sns: aws_sdk_sns::Client,
@@ -177,7 +179,18 @@ impl Clients {
         // A custom endpoint (moto, LocalStack, a VPC endpoint by IP) rarely serves virtual-hosted buckets.
         let path_style = sdk.endpoint_url().is_some()
             || ["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"].iter().any(|v| std::env::var_os(v).is_some());
-        Clients { sdk: sdk.clone(), s3_by_region: Mutex::new(HashMap::new()), path_style, dynamodb, sns, sts, iam, recorder }
+        Clients {
+            sdk: sdk.clone(),
+            s3_by_region: Mutex::default(),
+            ec2_by_region: Mutex::default(),
+            rds_by_region: Mutex::default(),
+            path_style,
+            dynamodb,
+            sns,
+            sts,
+            iam,
+            recorder,
+        }
     }
 
     /// The SDK's region: the default audit region.
@@ -185,24 +198,42 @@ impl Clients {
         self.sdk.region().map(|r| r.to_string()).unwrap_or_else(|| "us-east-1".into())
     }
 
-    /// An S3 client for one region (a bucket is read in its own region).
-    pub fn s3(&self, region: &str) -> aws_sdk_s3::Client {
+    /// The client for `region` from `cache`, built by `build` on first use.
+    fn regional<C: Clone>(&self, cache: &Mutex<HashMap<String, C>>, region: &str, build: impl FnOnce(Region) -> C) -> C {
         let region = if region.is_empty() { self.default_region() } else { region.to_string() };
-        let mut cache = match self.s3_by_region.lock() {
+        let mut cache = match cache.lock() {
             Ok(c) => c,
             Err(poisoned) => poisoned.into_inner(),
         };
-        cache
-            .entry(region.clone())
-            .or_insert_with(|| {
-                let conf = aws_sdk_s3::config::Builder::from(&self.sdk)
-                    .region(Region::new(region))
-                    .force_path_style(self.path_style)
-                    .interceptor(self.recorder.clone())
-                    .build();
-                aws_sdk_s3::Client::from_conf(conf)
-            })
-            .clone()
+        cache.entry(region.clone()).or_insert_with(|| build(Region::new(region))).clone()
+    }
+
+    /// An S3 client for one region (a bucket is read in its own region).
+    pub fn s3(&self, region: &str) -> aws_sdk_s3::Client {
+        self.regional(&self.s3_by_region, region, |region| {
+            let conf = aws_sdk_s3::config::Builder::from(&self.sdk)
+                .region(region)
+                .force_path_style(self.path_style)
+                .interceptor(self.recorder.clone())
+                .build();
+            aws_sdk_s3::Client::from_conf(conf)
+        })
+    }
+
+    /// An EC2 client for one region.
+    pub fn ec2(&self, region: &str) -> aws_sdk_ec2::Client {
+        self.regional(&self.ec2_by_region, region, |region| {
+            let conf = aws_sdk_ec2::config::Builder::from(&self.sdk).region(region).interceptor(self.recorder.clone()).build();
+            aws_sdk_ec2::Client::from_conf(conf)
+        })
+    }
+
+    /// An RDS client for one region.
+    pub fn rds(&self, region: &str) -> aws_sdk_rds::Client {
+        self.regional(&self.rds_by_region, region, |region| {
+            let conf = aws_sdk_rds::config::Builder::from(&self.sdk).region(region).interceptor(self.recorder.clone()).build();
+            aws_sdk_rds::Client::from_conf(conf)
+        })
     }
 
     /// The account the credentials belong to.
@@ -246,7 +277,21 @@ const THROTTLED: &[&str] = &[
     "RequestThrottled",
     "RequestThrottledException",
 ];
-const NOT_FOUND: &[&str] = &["NoSuchBucket", "NoSuchEntityException", "ResourceNotFoundException", "NotFound", "NoSuchEntity", "NotFoundException"];
+const NOT_FOUND: &[&str] = &[
+    "NoSuchBucket",
+    "NoSuchEntityException",
+    "ResourceNotFoundException",
+    "NotFound",
+    "NoSuchEntity",
+    "NotFoundException",
+    "InvalidGroup.NotFound",
+    "InvalidVpcID.NotFound",
+    "InvalidSubnetID.NotFound",
+    "InvalidRouteTableID.NotFound",
+    "InvalidVolume.NotFound",
+    "DBInstanceNotFound",
+    "DBInstanceNotFoundFault",
+];
 
 /// Reduces any SDK error to an [`AwsError`].
 pub fn classify<E>(operation: &'static str, err: &SdkError<E, HttpResponse>) -> AwsError

@@ -1,6 +1,6 @@
 //! Runtime settings read from environment variables, validated once at start.
 
-use crate::model::Severity;
+use crate::model::{ResourceType, Severity};
 use std::collections::{BTreeMap, BTreeSet};
 use thiserror::Error;
 
@@ -31,23 +31,32 @@ impl TagMatch {
 pub enum Service {
     S3,
     Iam,
+    Ec2,
+    Rds,
 }
 
 impl Service {
-    pub const ALL: &'static [Service] = &[Service::S3, Service::Iam];
+    pub const ALL: &'static [Service] = &[Service::S3, Service::Iam, Service::Ec2, Service::Rds];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Service::S3 => "s3",
             Service::Iam => "iam",
+            Service::Ec2 => "ec2",
+            Service::Rds => "rds",
         }
     }
 
     /// The service a resource type belongs to.
-    pub fn of(kind: crate::model::ResourceType) -> Service {
+    pub fn of(kind: ResourceType) -> Service {
+        use ResourceType as T;
         match kind {
-            crate::model::ResourceType::S3Bucket => Service::S3,
-            _ => Service::Iam,
+            T::S3Bucket => Service::S3,
+            T::IamUser | T::IamRole | T::IamGroup | T::IamPolicy | T::Account => Service::Iam,
+            T::Ec2SecurityGroup | T::Ec2Vpc | T::Ec2Subnet | T::Ec2RouteTable | T::Ec2FlowLog | T::Ec2Volume | T::AccountRegion => {
+                Service::Ec2
+            }
+            T::RdsDbInstance => Service::Rds,
         }
     }
 }
@@ -80,7 +89,17 @@ pub struct Settings {
     pub exempt_role_names: BTreeSet<String>,
     /// The services audited (scans and events).
     pub services: BTreeSet<Service>,
+    /// Ports that must never be open to the internet (`ec2_sg_open_high_risk_port`).
+    pub high_risk_ports: BTreeSet<u16>,
+    /// Ports meant to be public (`ec2_sg_open_to_world` ignores them).
+    pub public_ports: BTreeSet<u16>,
 }
+
+/// The default `HIGH_RISK_PORTS`: remote administration, file sharing, mail and databases.
+pub const DEFAULT_HIGH_RISK_PORTS: &[u16] = &[
+    20, 21, 22, 23, 25, 110, 135, 143, 445, 1433, 1434, 3000, 3306, 3389, 4333, 5000, 5432, 5500, 5601, 5984, 6379,
+    8080, 8088, 8888, 9200, 9300, 11211, 27017, 27018,
+];
 
 impl Default for Settings {
     fn default() -> Self {
@@ -102,6 +121,8 @@ impl Default for Settings {
             broad_managed_policies: vec!["PowerUserAccess".into(), "IAMFullAccess".into()],
             exempt_role_names: ["OrganizationAccountAccessRole".to_string()].into_iter().collect(),
             services: Service::ALL.iter().copied().collect(),
+            high_risk_ports: DEFAULT_HIGH_RISK_PORTS.iter().copied().collect(),
+            public_ports: [80, 443].into_iter().collect(),
         }
     }
 }
@@ -124,7 +145,9 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("ROLE_MAX_SESSION_SECONDS", "14400", "longest acceptable role MaxSessionDuration (3600-43200)"),
     ("BROAD_MANAGED_POLICIES", "PowerUserAccess,IAMFullAccess", "managed policy names or ARNs too broad to attach"),
     ("EXEMPT_ROLE_NAMES", "OrganizationAccountAccessRole", "roles never audited (service-linked roles never are)"),
-    ("SERVICES", "s3,iam", "the services to audit, comma-separated"),
+    ("SERVICES", "s3,iam,ec2,rds", "the services to audit, comma-separated"),
+    ("HIGH_RISK_PORTS", "20,21,22,23,25,110,135,143,445,1433,1434,3000,3306,3389,4333,5000,5432,5500,5601,5984,6379,8080,8088,8888,9200,9300,11211,27017,27018", "ports never to open to the internet"),
+    ("PUBLIC_PORTS", "80,443", "ports meant to be open to the internet"),
 ];
 
 impl Settings {
@@ -208,12 +231,18 @@ impl Settings {
             let mut services = BTreeSet::new();
             for name in list(&v) {
                 let svc = Service::ALL.iter().find(|x| x.as_str().eq_ignore_ascii_case(&name));
-                services.insert(*svc.ok_or_else(|| bad("SERVICES", &v, &format!("{name:?} is not one of s3, iam")))?);
+                services.insert(*svc.ok_or_else(|| bad("SERVICES", &v, &format!("{name:?} is not one of s3, iam, ec2, rds")))?);
             }
             if services.is_empty() {
                 return Err(bad("SERVICES", &v, "name at least one service"));
             }
             s.services = services;
+        }
+        if let Some(v) = var("HIGH_RISK_PORTS") {
+            s.high_risk_ports = ports("HIGH_RISK_PORTS", &v)?;
+        }
+        if let Some(v) = var("PUBLIC_PORTS") {
+            s.public_ports = ports("PUBLIC_PORTS", &v)?;
         }
         Ok(s)
     }
@@ -229,6 +258,14 @@ fn number(var: &impl Fn(&str) -> Option<String>, name: &'static str, min: i64, m
         Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
         _ => Err(bad(name, &v, &format!("expected a whole number from {min} to {max}"))),
     }
+}
+
+/// A comma-separated list of ports from 0 to 65535.
+fn ports(var: &'static str, v: &str) -> Result<BTreeSet<u16>, ConfigError> {
+    list(v)
+        .iter()
+        .map(|p| p.parse::<u16>().map_err(|_| bad(var, v, &format!("{p:?} is not a port number (0-65535)"))))
+        .collect()
 }
 
 fn bad(var: &'static str, value: &str, reason: &str) -> ConfigError {
@@ -284,6 +321,13 @@ mod tests {
         assert_eq!(s.key_max_age_days, 30);
         assert_eq!(s.broad_managed_policies, vec!["ReadOnlyAccess", "arn:aws:iam::aws:policy/IAMFullAccess"]);
         assert!(s.exempt_role_names.contains("OrganizationAccountAccessRole"));
+        let s = from(&[("HIGH_RISK_PORTS", "22, 3389"), ("PUBLIC_PORTS", "443"), ("SERVICES", "ec2,RDS")]).unwrap();
+        assert_eq!(s.high_risk_ports.into_iter().collect::<Vec<_>>(), vec![22, 3389]);
+        assert_eq!(s.public_ports.into_iter().collect::<Vec<_>>(), vec![443]);
+        assert_eq!(s.services.into_iter().collect::<Vec<_>>(), vec![Service::Ec2, Service::Rds]);
+        let d = from(&[]).unwrap();
+        assert_eq!(d.high_risk_ports.len(), 29);
+        assert!(d.public_ports.contains(&80));
     }
 
     #[test]
@@ -302,6 +346,8 @@ mod tests {
             ("INACTIVE_DAYS", "ninety"),
             ("ROLE_MAX_SESSION_SECONDS", "60"),
             ("SERVICES", "s3,ec9"),
+            ("HIGH_RISK_PORTS", "22,ssh"),
+            ("PUBLIC_PORTS", "70000"),
         ] {
             let err = from(&[(k, v)]).unwrap_err();
             assert_eq!(err.var, k);

@@ -21,6 +21,27 @@ pub enum ResourceType {
     /// Account-wide settings (password policy, root user); AWS Config's name for the account.
     #[serde(rename = "AWS::::Account")]
     Account,
+    #[serde(rename = "AWS::EC2::SecurityGroup")]
+    Ec2SecurityGroup,
+    #[serde(rename = "AWS::EC2::VPC")]
+    Ec2Vpc,
+    /// Routed from subnet events and resolved to its VPC at audit time; findings are the VPC's.
+    #[serde(rename = "AWS::EC2::Subnet")]
+    Ec2Subnet,
+    /// Routed from route events and resolved to its VPC at audit time. Its id may be an
+    /// association id (`rtbassoc-`) when the event names nothing else.
+    #[serde(rename = "AWS::EC2::RouteTable")]
+    Ec2RouteTable,
+    /// Routed from DeleteFlowLogs (which names only the flow log): the region's VPCs are re-read.
+    #[serde(rename = "AWS::EC2::FlowLog")]
+    Ec2FlowLog,
+    #[serde(rename = "AWS::EC2::Volume")]
+    Ec2Volume,
+    #[serde(rename = "AWS::RDS::DBInstance")]
+    RdsDbInstance,
+    /// Regional account settings (EBS encryption by default). Its id is the account.
+    #[serde(rename = "AWS::::AccountRegion")]
+    AccountRegion,
 }
 
 impl ResourceType {
@@ -31,6 +52,14 @@ impl ResourceType {
         ResourceType::IamGroup,
         ResourceType::IamPolicy,
         ResourceType::Account,
+        ResourceType::Ec2SecurityGroup,
+        ResourceType::Ec2Vpc,
+        ResourceType::Ec2Subnet,
+        ResourceType::Ec2RouteTable,
+        ResourceType::Ec2FlowLog,
+        ResourceType::Ec2Volume,
+        ResourceType::RdsDbInstance,
+        ResourceType::AccountRegion,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -41,7 +70,21 @@ impl ResourceType {
             ResourceType::IamGroup => "AWS::IAM::Group",
             ResourceType::IamPolicy => "AWS::IAM::Policy",
             ResourceType::Account => "AWS::::Account",
+            ResourceType::Ec2SecurityGroup => "AWS::EC2::SecurityGroup",
+            ResourceType::Ec2Vpc => "AWS::EC2::VPC",
+            ResourceType::Ec2Subnet => "AWS::EC2::Subnet",
+            ResourceType::Ec2RouteTable => "AWS::EC2::RouteTable",
+            ResourceType::Ec2FlowLog => "AWS::EC2::FlowLog",
+            ResourceType::Ec2Volume => "AWS::EC2::Volume",
+            ResourceType::RdsDbInstance => "AWS::RDS::DBInstance",
+            ResourceType::AccountRegion => "AWS::::AccountRegion",
         }
+    }
+
+    /// Whether findings are kept under this type. Subnets, route tables and flow logs only locate
+    /// the VPC whose findings an event changes.
+    pub fn has_findings(self) -> bool {
+        !matches!(self, ResourceType::Ec2Subnet | ResourceType::Ec2RouteTable | ResourceType::Ec2FlowLog)
     }
 
     /// Whether resources of this type are IAM principals (users, roles, groups).
@@ -91,7 +134,19 @@ impl ResourceRef {
             ResourceType::IamGroup => format!("arn:{p}:iam::{account}:group/{id}"),
             ResourceType::IamPolicy => id.clone(),
             ResourceType::Account => format!("arn:{p}:iam::{account}:root"),
+            ResourceType::Ec2SecurityGroup => self.ec2_arn("security-group"),
+            ResourceType::Ec2Vpc => self.ec2_arn("vpc"),
+            ResourceType::Ec2Subnet => self.ec2_arn("subnet"),
+            ResourceType::Ec2RouteTable => self.ec2_arn("route-table"),
+            ResourceType::Ec2FlowLog => self.ec2_arn("vpc-flow-log"),
+            ResourceType::Ec2Volume => self.ec2_arn("volume"),
+            ResourceType::RdsDbInstance => format!("arn:{p}:rds:{}:{account}:db:{id}", self.region),
+            ResourceType::AccountRegion => format!("arn:{p}:ec2:{}:{account}:account", self.region),
         }
+    }
+
+    fn ec2_arn(&self, kind: &str) -> String {
+        format!("arn:{}:ec2:{}:{}:{kind}/{}", partition(&self.region), self.region, self.account, self.id)
     }
 
     /// Parses an ARN given by an operator. Account and region come from the ARN where it has them.
@@ -124,6 +179,23 @@ impl ResourceRef {
                 Some(("policy", path)) if !path.is_empty() => {
                     Some(ResourceRef::new(ResourceType::IamPolicy, arn, account, region))
                 }
+                _ => None,
+            },
+            "ec2" if account.len() == 12 && !region.is_empty() => {
+                let kind = match rest.split_once('/') {
+                    None if rest == "account" => return Some(ResourceRef::new(ResourceType::AccountRegion, account, account, region)),
+                    Some(("security-group", _)) => ResourceType::Ec2SecurityGroup,
+                    Some(("vpc", _)) => ResourceType::Ec2Vpc,
+                    Some(("subnet", _)) => ResourceType::Ec2Subnet,
+                    Some(("route-table", _)) => ResourceType::Ec2RouteTable,
+                    Some(("vpc-flow-log", _)) => ResourceType::Ec2FlowLog,
+                    Some(("volume", _)) => ResourceType::Ec2Volume,
+                    _ => return None,
+                };
+                rest.split_once('/').and_then(|(_, id)| named(kind, id))
+            }
+            "rds" if account.len() == 12 && !region.is_empty() => match rest.split_once(':') {
+                Some(("db", name)) if !name.is_empty() => Some(ResourceRef::new(ResourceType::RdsDbInstance, name, account, region)),
                 _ => None,
             },
             _ => None,
@@ -220,6 +292,23 @@ mod tests {
         assert_eq!(a.arn(), "arn:aws:iam::123456789012:root");
         assert!(ResourceRef::from_arn("arn:aws:iam::aws:policy/AdministratorAccess").is_none(), "AWS managed policies are not audited");
         assert!(ResourceRef::from_arn("arn:aws:iam::123456789012:user/").is_none());
+    }
+
+    #[test]
+    fn network_arns_round_trip() {
+        for arn in [
+            "arn:aws:ec2:eu-west-1:123456789012:security-group/sg-0abc",
+            "arn:aws:ec2:eu-west-1:123456789012:vpc/vpc-0abc",
+            "arn:aws:ec2:eu-west-1:123456789012:volume/vol-0abc",
+            "arn:aws:rds:eu-west-1:123456789012:db:orders",
+            "arn:aws:ec2:eu-west-1:123456789012:account",
+        ] {
+            let r = ResourceRef::from_arn(arn).unwrap_or_else(|| panic!("{arn} parses"));
+            assert_eq!(r.arn(), arn);
+            assert_eq!(r.region, "eu-west-1");
+        }
+        assert!(ResourceRef::from_arn("arn:aws:ec2:eu-west-1:123456789012:instance/i-1").is_none());
+        assert!(ResourceRef::from_arn("arn:aws:rds:eu-west-1:123456789012:cluster:c").is_none());
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! read failed); checks that need it are not evaluated, so their stored findings stay as they are.
 
 pub mod iam;
+pub mod network;
 
 use crate::policy::PolicyDocument;
 use std::collections::BTreeMap;

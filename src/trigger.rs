@@ -30,6 +30,10 @@ pub enum Focus {
     /// The entity and the principals it governs: a group's members, a policy's attached users,
     /// groups (and their members) and roles.
     WithGoverned,
+    /// A VPC's subnets and route tables, and the RDS instances placed in it.
+    Network,
+    /// A VPC's flow logs.
+    FlowLogs,
 }
 
 /// One resource to audit, and what to re-read of it.

@@ -3,11 +3,15 @@
 //! To add a check: write one file beside the others (metadata, function, tests) and add one line to
 //! [`CHECKS`]. `vigil checks` and `docs/checks.md` list it from there.
 
+pub mod ec2;
 pub mod iam;
+pub mod rds;
 pub mod s3;
+pub mod vpc;
 
 use crate::model::{ResourceType, Severity};
 use crate::snapshot::iam::{Account, NamedPolicy, Principal};
+use crate::snapshot::network::{DbInstance, RegionSettings, SecurityGroup, Volume, Vpc};
 
 /// Policy documents to lint, with every policy that governs the same principal, whose Deny
 /// statements can take a finding away.
@@ -46,6 +50,16 @@ pub static CHECKS: &[&Check] = &[
     &iam::role_cross_account_no_external_id::CHECK,
     &iam::role_long_session::CHECK,
     &iam::role_unused::CHECK,
+    &ec2::sg_open_high_risk_port::CHECK,
+    &ec2::sg_open_to_world::CHECK,
+    &ec2::default_sg_allows_traffic::CHECK,
+    &vpc::no_private_subnet::CHECK,
+    &vpc::flow_logs_disabled::CHECK,
+    &rds::instance_public::CHECK,
+    &rds::instance_in_public_subnet::CHECK,
+    &rds::instance_unencrypted::CHECK,
+    &ec2::ebs_volume_unencrypted::CHECK,
+    &ec2::ebs_default_encryption_off::CHECK,
 ];
 
 /// What a check needs to know besides the resource.
@@ -67,6 +81,10 @@ pub struct Context {
     pub role_max_session_seconds: i32,
     /// Managed policies too broad to attach (`BROAD_MANAGED_POLICIES`): names or ARNs.
     pub broad_policies: Vec<String>,
+    /// Ports never to open to the internet (`HIGH_RISK_PORTS`).
+    pub high_risk_ports: BTreeSet<u16>,
+    /// Ports meant to be public (`PUBLIC_PORTS`).
+    pub public_ports: BTreeSet<u16>,
 }
 
 impl Context {
@@ -115,6 +133,21 @@ pub enum Eval {
     /// inline policies.
     Documents(fn(&Documents, &Context) -> Option<Outcome>),
     Account(fn(&Account, &Context) -> Option<Outcome>),
+    SecurityGroup(fn(&SecurityGroup, &Context) -> Option<Outcome>),
+    Vpc(fn(&Vpc, &Context) -> Option<Outcome>),
+    DbInstance(fn(&DbInstance, &Context) -> Option<Outcome>),
+    Volume(fn(&Volume, &Context) -> Option<Outcome>),
+    Region(fn(&RegionSettings, &Context) -> Option<Outcome>),
+}
+
+/// A snapshot of a network or data resource, for [`Check::evaluate`].
+#[derive(Debug, Clone, Copy)]
+pub enum Subject<'a> {
+    SecurityGroup(&'a SecurityGroup),
+    Vpc(&'a Vpc),
+    DbInstance(&'a DbInstance),
+    Volume(&'a Volume),
+    Region(&'a RegionSettings),
 }
 
 /// A check: metadata and its function.
@@ -136,6 +169,19 @@ pub struct Check {
 }
 
 impl Check {
+    /// Runs the check on a snapshot of its kind; `None` when the snapshot is another kind or lacks
+    /// the parts the check reads.
+    pub fn evaluate(&self, subject: Subject, ctx: &Context) -> Option<Outcome> {
+        match (self.eval, subject) {
+            (Eval::SecurityGroup(f), Subject::SecurityGroup(s)) => f(s, ctx),
+            (Eval::Vpc(f), Subject::Vpc(s)) => f(s, ctx),
+            (Eval::DbInstance(f), Subject::DbInstance(s)) => f(s, ctx),
+            (Eval::Volume(f), Subject::Volume(s)) => f(s, ctx),
+            (Eval::Region(f), Subject::Region(s)) => f(s, ctx),
+            _ => None,
+        }
+    }
+
     /// The remediation text with the CLI command filled in for one resource.
     pub fn remediation_for(&self, resource_id: &str) -> String {
         format!("{} Fix: {}", self.remediation, self.remediation_cli.replace("{id}", resource_id))
@@ -218,6 +264,8 @@ pub(crate) mod testing {
             inactive_days: 90,
             role_max_session_seconds: 14_400,
             broad_policies: vec!["PowerUserAccess".into(), "IAMFullAccess".into()],
+            high_risk_ports: crate::config::DEFAULT_HIGH_RISK_PORTS.iter().copied().collect(),
+            public_ports: [80, 443].into_iter().collect(),
         }
     }
 
@@ -273,6 +321,28 @@ mod tests {
                 }
                 Eval::Documents(_) => continue, // documents are always read with their owner
                 Eval::Account(f) => f(&account, &ctx),
+                Eval::SecurityGroup(_) => continue, // a group's rules are always read with it
+                Eval::Vpc(f) => {
+                    f(&Vpc { id: "vpc-1".into(), is_default: false, tags: Default::default(), network: None, flow_logs: None }, &ctx)
+                }
+                Eval::DbInstance(f) => {
+                    let db = DbInstance {
+                        id: "db".into(),
+                        engine: "postgres".into(),
+                        publicly_accessible: false,
+                        storage_encrypted: true,
+                        vpc_id: Some("vpc-1".into()),
+                        subnet_ids: vec!["subnet-1".into()],
+                        tags: Default::default(),
+                        network: None,
+                    };
+                    match c.id {
+                        "rds_instance_in_public_subnet" => f(&db, &ctx),
+                        _ => continue, // flags read with the instance itself
+                    }
+                }
+                Eval::Volume(_) => continue, // a volume's encryption is read with it
+                Eval::Region(f) => f(&RegionSettings { region: "us-east-1".into(), ebs_encryption_by_default: None }, &ctx),
             };
             assert_eq!(out, None, "{} concluded without data", c.id);
         }
@@ -286,6 +356,11 @@ mod tests {
                 Eval::Principal(_) => t.is_iam_principal(),
                 Eval::Documents(_) => t.is_iam_principal() || *t == ResourceType::IamPolicy,
                 Eval::Account(_) => *t == ResourceType::Account,
+                Eval::SecurityGroup(_) => *t == ResourceType::Ec2SecurityGroup,
+                Eval::Vpc(_) => *t == ResourceType::Ec2Vpc,
+                Eval::DbInstance(_) => *t == ResourceType::RdsDbInstance,
+                Eval::Volume(_) => *t == ResourceType::Ec2Volume,
+                Eval::Region(_) => *t == ResourceType::AccountRegion,
             });
             assert!(ok && !c.resource_types.is_empty(), "{}", c.id);
         }

@@ -1,6 +1,8 @@
 //! Collectors: the only place that reads resources through the AWS SDK, producing plain snapshots.
 
+pub mod ec2;
 pub mod iam;
+pub mod rds;
 pub mod s3;
 
 use crate::error::AwsError;
