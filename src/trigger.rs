@@ -83,6 +83,15 @@ enum Locator {
     PolicyArn,
     /// The account itself.
     Account,
+    /// The first of these JSON pointers into `detail` that holds a string names a resource of
+    /// this type (CloudTrail puts the same id in different places for different calls).
+    At(ResourceType, &'static [&'static str]),
+    /// `CreateFlowLogs`: every VPC in `requestParameters.CreateFlowLogsRequest.ResourceId`.
+    FlowLogVpcs,
+    /// `requestParameters.dBInstanceIdentifier`, and `newDBInstanceIdentifier` when renamed.
+    DbInstance,
+    /// The account's settings in the event's region.
+    AccountRegion,
 }
 
 struct EventRule {
@@ -99,6 +108,33 @@ const fn s3(name: &'static str, effect: Effect) -> EventRule {
 const fn iam(name: &'static str, locator: Locator, effect: Effect) -> EventRule {
     EventRule { source: "iam.amazonaws.com", name, locator, effect }
 }
+
+const fn ec2(name: &'static str, locator: Locator, effect: Effect) -> EventRule {
+    EventRule { source: "ec2.amazonaws.com", name, locator, effect }
+}
+
+const fn rds(name: &'static str, locator: Locator, effect: Effect) -> EventRule {
+    EventRule { source: "rds.amazonaws.com", name, locator, effect }
+}
+
+/// Where EC2 events carry a security group id: the request for most calls, the response for
+/// CreateSecurityGroup (and for AuthorizeSecurityGroupIngress by group name), the nested request
+/// for ModifySecurityGroupRules; a group named without id (default VPC) is looked up by name.
+const GROUP: Locator = Locator::At(
+    ResourceType::Ec2SecurityGroup,
+    &[
+        "/requestParameters/groupId",
+        "/requestParameters/ModifySecurityGroupRulesRequest/GroupId",
+        "/responseElements/groupId",
+        "/responseElements/securityGroupRuleSet/items/0/groupId",
+        "/requestParameters/groupName",
+    ],
+);
+const VPC_PARAM: Locator = Locator::At(ResourceType::Ec2Vpc, &["/requestParameters/vpcId"]);
+const SUBNET_PARAM: Locator = Locator::At(ResourceType::Ec2Subnet, &["/requestParameters/subnetId"]);
+const TABLE_PARAM: Locator = Locator::At(ResourceType::Ec2RouteTable, &["/requestParameters/routeTableId"]);
+const VOLUME_PARAM: Locator = Locator::At(ResourceType::Ec2Volume, &["/requestParameters/volumeId"]);
+const NETWORK: Effect = Effect::Audit(Focus::Network);
 
 use BucketPart as P;
 use Locator as L;
@@ -165,6 +201,55 @@ static EVENTS: &[EventRule] = &[
     // The account's password policy.
     iam("UpdateAccountPasswordPolicy", L::Account, WHOLE),
     iam("DeleteAccountPasswordPolicy", L::Account, WHOLE),
+    // Security groups: one DescribeSecurityGroups of the group.
+    ec2("AuthorizeSecurityGroupIngress", GROUP, WHOLE),
+    ec2("AuthorizeSecurityGroupEgress", GROUP, WHOLE),
+    ec2("RevokeSecurityGroupIngress", GROUP, WHOLE),
+    ec2("RevokeSecurityGroupEgress", GROUP, WHOLE),
+    ec2("ModifySecurityGroupRules", GROUP, WHOLE),
+    ec2("CreateSecurityGroup", GROUP, WHOLE),
+    ec2("DeleteSecurityGroup", GROUP, Effect::Delete),
+    // Subnets and routes change which subnets are public: the VPC's network and its RDS instances.
+    ec2("CreateSubnet", L::At(ResourceType::Ec2Vpc, &["/requestParameters/vpcId", "/responseElements/subnet/vpcId"]), NETWORK),
+    ec2("DeleteSubnet", SUBNET_PARAM, NETWORK),
+    ec2("ModifySubnetAttribute", SUBNET_PARAM, NETWORK),
+    ec2("CreateRoute", TABLE_PARAM, NETWORK),
+    ec2("ReplaceRoute", TABLE_PARAM, NETWORK),
+    ec2("DeleteRoute", TABLE_PARAM, NETWORK),
+    ec2("AssociateRouteTable", TABLE_PARAM, NETWORK),
+    ec2(
+        "ReplaceRouteTableAssociation",
+        L::At(ResourceType::Ec2RouteTable, &["/requestParameters/routeTableId", "/requestParameters/associationId"]),
+        NETWORK,
+    ),
+    ec2("DisassociateRouteTable", L::At(ResourceType::Ec2RouteTable, &["/requestParameters/associationId"]), NETWORK),
+    ec2("AttachInternetGateway", VPC_PARAM, NETWORK),
+    ec2("DetachInternetGateway", VPC_PARAM, NETWORK),
+    // VPCs and their flow logs.
+    ec2("CreateVpc", L::At(ResourceType::Ec2Vpc, &["/responseElements/vpc/vpcId"]), WHOLE),
+    ec2("DeleteVpc", VPC_PARAM, Effect::Delete),
+    ec2("CreateFlowLogs", L::FlowLogVpcs, Effect::Audit(Focus::FlowLogs)),
+    ec2(
+        "DeleteFlowLogs",
+        L::At(
+            ResourceType::Ec2FlowLog,
+            &[
+                "/requestParameters/DeleteFlowLogsRequest/FlowLogId/content",
+                "/requestParameters/DeleteFlowLogsRequest/FlowLogId/0/content",
+                "/requestParameters/DeleteFlowLogsRequest/FlowLogId",
+            ],
+        ),
+        Effect::Audit(Focus::FlowLogs),
+    ),
+    // RDS instances.
+    rds("CreateDBInstance", L::DbInstance, WHOLE),
+    rds("ModifyDBInstance", L::DbInstance, WHOLE),
+    rds("DeleteDBInstance", L::At(ResourceType::RdsDbInstance, &["/requestParameters/dBInstanceIdentifier"]), Effect::Delete),
+    // EBS volumes and the regional default.
+    ec2("CreateVolume", L::At(ResourceType::Ec2Volume, &["/responseElements/volumeId"]), WHOLE),
+    ec2("DeleteVolume", VOLUME_PARAM, Effect::Delete),
+    ec2("EnableEbsEncryptionByDefault", L::AccountRegion, WHOLE),
+    ec2("DisableEbsEncryptionByDefault", L::AccountRegion, WHOLE),
 ];
 
 /// The (event source, event names) pairs the router supports, for the template test and docs.
@@ -248,7 +333,7 @@ fn cloudtrail(event: &Value) -> Result<Decision, RouteError> {
         text(detail.pointer(&format!("/requestParameters/{key}")))
             .ok_or_else(|| RouteError::MissingField { event: name.into(), field })
     };
-    let resource = match rule.locator {
+    let one = match rule.locator {
         Locator::BucketName => {
             let bucket = param("bucketName", "detail.requestParameters.bucketName")?;
             ResourceRef { kind: ResourceType::S3Bucket, id: bucket, account, region }
@@ -287,11 +372,63 @@ fn cloudtrail(event: &Value) -> Result<Decision, RouteError> {
             ResourceRef::new(ResourceType::IamPolicy, arn, account, region)
         }
         Locator::Account => ResourceRef::new(ResourceType::Account, account.clone(), account, region),
+        Locator::AccountRegion => ResourceRef::new(ResourceType::AccountRegion, account.clone(), account, region),
+        Locator::At(kind, pointers) => {
+            let id = pointers.iter().find_map(|p| text(detail.pointer(p))).ok_or_else(|| RouteError::MissingField {
+                event: name.into(),
+                field: pointers.first().copied().unwrap_or("requestParameters"),
+            })?;
+            ResourceRef::new(kind, id, account, region)
+        }
+        Locator::DbInstance => {
+            let id = param("dBInstanceIdentifier", "detail.requestParameters.dBInstanceIdentifier")?;
+            let mut all = vec![ResourceRef::new(ResourceType::RdsDbInstance, id, account.clone(), region.clone())];
+            // A rename may apply now or in the maintenance window: audit both names, and the one
+            // that no longer exists is forgotten by its read.
+            if let Some(new) = text(detail.pointer("/requestParameters/newDBInstanceIdentifier")) {
+                all.push(ResourceRef::new(ResourceType::RdsDbInstance, new, account, region));
+            }
+            return Ok(decide(rule.effect, all));
+        }
+        Locator::FlowLogVpcs => {
+            let field = "detail.requestParameters.CreateFlowLogsRequest.ResourceId";
+            let ids = detail
+                .pointer("/requestParameters/CreateFlowLogsRequest/ResourceId")
+                .ok_or_else(|| RouteError::MissingField { event: name.into(), field })?;
+            let mut found = Vec::new();
+            strings(ids, &mut found);
+            let vpcs: Vec<ResourceRef> = found
+                .iter()
+                .filter(|id| id.starts_with("vpc-"))
+                .map(|id| ResourceRef::new(ResourceType::Ec2Vpc, id.clone(), account.clone(), region.clone()))
+                .collect();
+            if vpcs.is_empty() {
+                return Ok(Decision::Ignored { reason: format!("{name} for {found:?}: only VPC-level flow logs are audited") });
+            }
+            return Ok(decide(rule.effect, vpcs));
+        }
     };
-    Ok(match rule.effect {
-        Effect::Delete => Decision::Resources { audit: Vec::new(), deleted: vec![resource] },
-        Effect::Audit(focus) => Decision::Resources { audit: vec![Target { resource, focus }], deleted: Vec::new() },
-    })
+    Ok(decide(rule.effect, vec![one]))
+}
+
+fn decide(effect: Effect, resources: Vec<ResourceRef>) -> Decision {
+    match effect {
+        Effect::Delete => Decision::Resources { audit: Vec::new(), deleted: resources },
+        Effect::Audit(focus) => Decision::Resources {
+            audit: resources.into_iter().map(|resource| Target { resource, focus }).collect(),
+            deleted: Vec::new(),
+        },
+    }
+}
+
+/// Every string inside a JSON value (CloudTrail writes a one-element list as an object).
+fn strings(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) if !s.is_empty() => out.push(s.clone()),
+        Value::Array(items) => items.iter().for_each(|i| strings(i, out)),
+        Value::Object(map) => map.values().for_each(|i| strings(i, out)),
+        _ => {}
+    }
 }
 
 fn kind_of(v: &Value) -> &'static str {
@@ -376,7 +513,7 @@ mod tests {
                 Locator::GroupName => (ResourceType::IamGroup, "devs"),
                 Locator::PolicyArn => (ResourceType::IamPolicy, "arn:aws:iam::123456789012:policy/ci"),
                 Locator::Account => (ResourceType::Account, "123456789012"),
-                Locator::BucketName => unreachable!(),
+                _ => unreachable!("not an IAM locator"),
             };
             assert_eq!((all[0].kind, all[0].id.as_str()), (kind, id), "{}", rule.name);
             assert_eq!(rule.name.starts_with("Delete") && matches!(rule.effect, Effect::Delete), !deleted.is_empty(), "{}", rule.name);
@@ -405,6 +542,43 @@ mod tests {
         assert!(matches!(route(&aws_managed), Ok(Decision::Ignored { .. })));
         let bad = iam_event("CreatePolicyVersion", json!({"policyArn":"not-an-arn"}), json!({}));
         assert!(route(&bad).is_err());
+    }
+
+    fn ec2_event(name: &str, params: Value, response: Value) -> Value {
+        let mut e = cloudtrail_event(name, params);
+        e["source"] = json!("aws.ec2");
+        e["detail"]["eventSource"] = json!("ec2.amazonaws.com");
+        e["detail"]["responseElements"] = response;
+        e
+    }
+
+    #[test]
+    fn security_group_id_is_found_wherever_cloudtrail_puts_it() {
+        let sg = |e: &Value| routed(e).0[0].resource.id.clone();
+        assert_eq!(sg(&ec2_event("RevokeSecurityGroupIngress", json!({"groupId":"sg-1"}), json!(null))), "sg-1");
+        let modify = json!({"ModifySecurityGroupRulesRequest":{"GroupId":"sg-2","SecurityGroupRule":{"tag":1}}});
+        assert_eq!(sg(&ec2_event("ModifySecurityGroupRules", modify, json!(null))), "sg-2");
+        assert_eq!(sg(&ec2_event("CreateSecurityGroup", json!({"groupName":"web"}), json!({"_return":true,"groupId":"sg-3"}))), "sg-3");
+        let by_name = json!({"securityGroupRuleSet":{"items":[{"groupId":"sg-4","securityGroupRuleId":"sgr-1"}]}});
+        assert_eq!(sg(&ec2_event("AuthorizeSecurityGroupIngress", json!({"groupName":"default"}), by_name)), "sg-4");
+        assert_eq!(sg(&ec2_event("RevokeSecurityGroupIngress", json!({"groupName":"default"}), json!(null))), "default");
+        let err = route(&ec2_event("AuthorizeSecurityGroupIngress", json!({}), json!(null))).unwrap_err();
+        assert!(err.to_string().contains("requestParameters/groupId"), "{err}");
+    }
+
+    #[test]
+    fn flow_log_and_rename_events_name_every_resource() {
+        let one = json!({"CreateFlowLogsRequest":{"ResourceId":{"tag":1,"content":"vpc-1"},"ResourceType":"VPC"}});
+        let (audit, _) = routed(&ec2_event("CreateFlowLogs", one, json!(null)));
+        assert_eq!((audit[0].resource.kind, audit[0].focus), (ResourceType::Ec2Vpc, Focus::FlowLogs));
+        let two = json!({"CreateFlowLogsRequest":{"ResourceId":[{"tag":1,"content":"vpc-1"},{"tag":2,"content":"vpc-2"}]}});
+        assert_eq!(routed(&ec2_event("CreateFlowLogs", two, json!(null))).0.len(), 2);
+        let subnet = json!({"CreateFlowLogsRequest":{"ResourceId":{"tag":1,"content":"subnet-1"}}});
+        assert!(matches!(route(&ec2_event("CreateFlowLogs", subnet, json!(null))), Ok(Decision::Ignored { .. })));
+        let mut rename = cloudtrail_event("ModifyDBInstance", json!({"dBInstanceIdentifier":"old","newDBInstanceIdentifier":"new"}));
+        rename["detail"]["eventSource"] = json!("rds.amazonaws.com");
+        let ids: Vec<String> = routed(&rename).0.into_iter().map(|t| t.resource.id).collect();
+        assert_eq!(ids, vec!["old", "new"]);
     }
 
     #[test]

@@ -17,7 +17,7 @@ fn route_gives_the_documented_decision_for_every_event_file() {
     let expected: serde_json::Map<String, Value> =
         serde_json::from_slice(&std::fs::read(repo().join("events/expected.json")).unwrap()).unwrap();
     let mut files = Vec::new();
-    for dir in ["events/s3", "events/iam", "events/other"] {
+    for dir in ["events/s3", "events/iam", "events/ec2", "events/rds", "events/other"] {
         for entry in std::fs::read_dir(repo().join(dir)).unwrap() {
             files.push(format!("{dir}/{}", entry.unwrap().file_name().to_string_lossy()));
         }
