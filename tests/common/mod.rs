@@ -125,7 +125,12 @@ impl World {
 
     /// Settings auditing S3 only (the S3 tests' account has no IAM seeding).
     pub fn s3_settings(&self) -> Settings {
-        Settings { services: [vigil::config::Service::S3].into_iter().collect(), ..self.settings() }
+        self.only(&[vigil::config::Service::S3])
+    }
+
+    /// Settings auditing only these services.
+    pub fn only(&self, services: &[vigil::config::Service]) -> Settings {
+        Settings { services: services.iter().copied().collect(), ..self.settings() }
     }
 
     /// The handler as the Lambda builds it, with these settings.
