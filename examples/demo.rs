@@ -71,7 +71,60 @@ async fn main() {
     iam.create_role().role_name("vendor-audit").assume_role_policy_document(vendor).send().await.unwrap();
     println!("seeded IAM: ops-admin (AdministratorAccess, console password, no MFA); ci-deployer (PassRole in one");
     println!("  policy, lambda:CreateFunction+InvokeFunction in another: an escalation path); vendor-audit role");
-    println!("  trusting another account without an ExternalId; no password policy\n");
+    println!("  trusting another account without an ExternalId; no password policy");
+
+    let ec2 = aws_sdk_ec2::Client::new(&w.sdk);
+    let vpc = ec2.create_vpc().cidr_block("10.40.0.0/16").send().await.unwrap().vpc.unwrap().vpc_id.unwrap();
+    let igw = ec2.create_internet_gateway().send().await.unwrap().internet_gateway.unwrap().internet_gateway_id.unwrap();
+    ec2.attach_internet_gateway().vpc_id(&vpc).internet_gateway_id(&igw).send().await.unwrap();
+    let main = ec2
+        .describe_route_tables()
+        .filters(aws_sdk_ec2::types::Filter::builder().name("vpc-id").values(&vpc).build())
+        .send()
+        .await
+        .unwrap()
+        .route_tables()[0]
+        .route_table_id()
+        .unwrap()
+        .to_string();
+    ec2.create_route().route_table_id(&main).destination_cidr_block("0.0.0.0/0").gateway_id(&igw).send().await.unwrap();
+    let mut subnets = Vec::new();
+    for (cidr, az) in [("10.40.1.0/24", "us-east-1a"), ("10.40.2.0/24", "us-east-1b")] {
+        let s = ec2.create_subnet().vpc_id(&vpc).cidr_block(cidr).availability_zone(az).send().await.unwrap();
+        subnets.push(s.subnet.unwrap().subnet_id.unwrap());
+    }
+    let bastion = ec2.create_security_group().group_name("vigil-demo-bastion").description("bastion").vpc_id(&vpc).send().await.unwrap();
+    let ssh = aws_sdk_ec2::types::IpPermission::builder()
+        .ip_protocol("tcp")
+        .from_port(22)
+        .to_port(22)
+        .ip_ranges(aws_sdk_ec2::types::IpRange::builder().cidr_ip("0.0.0.0/0").description("temporary").build())
+        .build();
+    ec2.authorize_security_group_ingress().group_id(bastion.group_id.unwrap()).ip_permissions(ssh).send().await.unwrap();
+    let rds = aws_sdk_rds::Client::new(&w.sdk);
+    rds.create_db_subnet_group()
+        .db_subnet_group_name("vigil-demo-data")
+        .db_subnet_group_description("data")
+        .set_subnet_ids(Some(subnets))
+        .send()
+        .await
+        .unwrap();
+    rds.create_db_instance()
+        .db_instance_identifier("vigil-demo-orders")
+        .db_instance_class("db.t3.micro")
+        .engine("postgres")
+        .master_username("app")
+        .master_user_password("demo-password-1")
+        .allocated_storage(20)
+        .db_subnet_group_name("vigil-demo-data")
+        .publicly_accessible(true)
+        .send()
+        .await
+        .unwrap();
+    ec2.create_volume().availability_zone("us-east-1a").size(8).send().await.unwrap();
+    println!("seeded network and data: a VPC whose only route table goes to the internet; security group");
+    println!("  vigil-demo-bastion with SSH open to 0.0.0.0/0; RDS vigil-demo-orders publicly accessible and");
+    println!("  unencrypted in that VPC; an unencrypted EBS volume; EBS encryption by default off\n");
 
     println!("starting the Lambda runtime emulator (cargo lambda watch; the first run compiles the function)...");
     let lambda = Watch::start(&w);

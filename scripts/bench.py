@@ -112,6 +112,7 @@ def main():
     ap.add_argument("--vigil", required=True)
     ap.add_argument("--buckets", type=int, default=500)
     ap.add_argument("--iam", type=int, default=0, help="also benchmark an IAM full scan of this many entities")
+    ap.add_argument("--sgs", type=int, default=0, help="also benchmark an EC2/RDS full scan with this many security groups")
     ap.add_argument("--concurrency", default="16")
     a = ap.parse_args()
     moto, endpoint = start_moto()
@@ -154,6 +155,8 @@ def main():
         print("event run: " + " | ".join(summary))
         if a.iam:
             bench_iam(a, endpoint, {**env, "SERVICES": "iam"})
+        if a.sgs:
+            bench_network(a, endpoint, {**env, "SERVICES": "ec2,rds"})
     finally:
         moto.terminate()
         moto.wait()
@@ -181,6 +184,66 @@ def bench_iam(a, endpoint, env):
     print(f"| one AttachRolePolicy event | {ev['wall_s']:.3f} s | {ev['handler_ms']} ms | {total(ev)} ({iam_calls(ev)}) |")
     for label, r in (("IAM first full scan", first), ("IAM AttachRolePolicy event", ev)):
         print(f"\n{label} operations: " + ", ".join(f"{k} {v}" for k, v in sorted(r["calls"].items())))
+
+
+def seed_network(endpoint, n):
+    """A VPC with two public and two private subnets, n security groups (every 5th opens SSH to the
+    world, every 7th opens 8443, the rest admit 10.0.0.0/8 only), two RDS instances, ten volumes."""
+    kw = dict(endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="bench", aws_secret_access_key="bench")
+    ec2, rds = boto3.client("ec2", **kw), boto3.client("rds", **kw)
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(VpcId=vpc, InternetGatewayId=igw)
+    public = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=public, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    subnets = []
+    for i, az in enumerate(["us-east-1a", "us-east-1b", "us-east-1a", "us-east-1b"]):
+        sn = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24", AvailabilityZone=az)["Subnet"]["SubnetId"]
+        if i < 2:
+            ec2.associate_route_table(RouteTableId=public, SubnetId=sn)
+        subnets.append(sn)
+    groups = []
+    for i in range(n):
+        gid = ec2.create_security_group(GroupName=f"bench-sg-{i:04d}", Description="bench", VpcId=vpc)["GroupId"]
+        port, cidr = (22, "0.0.0.0/0") if i % 5 == 0 else (8443, "0.0.0.0/0") if i % 7 == 0 else (5432, "10.0.0.0/8")
+        ec2.authorize_security_group_ingress(GroupId=gid, IpPermissions=[{"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "IpRanges": [{"CidrIp": cidr}]}])
+        groups.append(gid)
+    for name, sns, public_db in (("bench-public", subnets[:2], True), ("bench-private", subnets[2:], False)):
+        rds.create_db_subnet_group(DBSubnetGroupName=name, DBSubnetGroupDescription=name, SubnetIds=sns)
+        rds.create_db_instance(DBInstanceIdentifier=name, DBInstanceClass="db.t3.micro", Engine="postgres", MasterUsername="app",
+                               MasterUserPassword="bench-password-1", AllocatedStorage=20, DBSubnetGroupName=name,
+                               PubliclyAccessible=public_db, StorageEncrypted=not public_db)
+    for i in range(10):
+        ec2.create_volume(AvailabilityZone="us-east-1a", Size=8, Encrypted=i % 2 == 0)
+    return ec2, groups
+
+
+def bench_network(a, endpoint, env):
+    t0 = time.monotonic()
+    ec2, groups = seed_network(endpoint, a.sgs)
+    print(f"\nseeded {a.sgs} security groups, 1 VPC (4 subnets), 2 RDS instances, 10 volumes in {time.monotonic() - t0:.1f} s")
+    first = run(a.vigil, ["scan"], env)
+    second = run(a.vigil, ["scan"], env)
+    target = groups[1]
+    ec2.authorize_security_group_ingress(GroupId=target, IpPermissions=[{"IpProtocol": "tcp", "FromPort": 3389, "ToPort": 3389, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    event = json.load(open(os.path.join(ROOT, "events/ec2/AuthorizeSecurityGroupIngress.json")))
+    event["region"] = event["detail"]["awsRegion"] = "us-east-1"
+    event["detail"]["requestParameters"]["groupId"] = target
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(event, f)
+    ev = run(a.vigil, ["event", f.name], env)
+    os.unlink(f.name)
+    total = lambda r: sum(r["calls"].values())
+    reads = lambda r: sum(v for k, v in r["calls"].items() if k.startswith(("ec2:", "rds:")))
+    print(f"\n| EC2/RDS measurement | wall (process) | wall (handler) | AWS calls (EC2+RDS calls) |")
+    print(f"|---|---|---|---|")
+    print(f"| full scan, {a.sgs} security groups, first run | {first['wall_s']:.2f} s | {first['handler_ms']} ms | {total(first)} ({reads(first)}) |")
+    print(f"| full scan, {a.sgs} security groups, steady state | {second['wall_s']:.2f} s | {second['handler_ms']} ms | {total(second)} ({reads(second)}) |")
+    print(f"| one AuthorizeSecurityGroupIngress event | {ev['wall_s']:.3f} s | {ev['handler_ms']} ms | {total(ev)} ({reads(ev)}) |")
+    for label, r in (("EC2/RDS first full scan", first), ("EC2/RDS steady-state full scan", second), ("AuthorizeSecurityGroupIngress event", ev)):
+        print(f"\n{label} operations: " + ", ".join(f"{k} {v}" for k, v in sorted(r["calls"].items())))
+    summary = [l for l in ev["stdout"].splitlines() if l.startswith(("Findings", "Changes", "Alerts"))]
+    print("event run: " + " | ".join(summary))
 
 
 if __name__ == "__main__":

@@ -24,7 +24,9 @@ async fn lambda_handles_schedule_then_one_change_event() {
 
     let scan = lambda.invoke("other/scheduled-event.json");
     assert_eq!(scan["kind"], "full_scan", "{scan}");
-    assert_eq!(scan["resources_audited"], 4, "two buckets, one role, the account: {scan}");
+    // Two buckets, one role, the account; moto's default VPC, its default group, and the region's
+    // EBS setting.
+    assert_eq!(scan["resources_audited"], 7, "{scan}");
     assert_eq!(scan["alerts_sent"], 1);
     let items = w.items().await;
     assert_eq!(items.iter().filter(|f| f.resource_id == "vigil-demo-open").count(), 5);
@@ -54,6 +56,30 @@ async fn lambda_handles_schedule_then_one_change_event() {
     let alerts = w.alerts().await;
     assert_eq!(alerts.len(), 1, "{alerts:?}");
     assert_eq!((alerts[0]["resource_id"].as_str(), alerts[0]["check_id"].as_str()), (Some("app-runner"), Some("iam_admin_access")));
+
+    // A network change: RDP opened to the internet on a new group; only that group is re-read.
+    let ec2 = aws_sdk_ec2::Client::new(&w.sdk);
+    let sg = ec2.create_security_group().group_name("rdp").description("rdp").send().await.unwrap().group_id.unwrap();
+    let rdp = aws_sdk_ec2::types::IpPermission::builder()
+        .ip_protocol("tcp")
+        .from_port(3389)
+        .to_port(3389)
+        .ip_ranges(aws_sdk_ec2::types::IpRange::builder().cidr_ip("0.0.0.0/0").build())
+        .build();
+    ec2.authorize_security_group_ingress().group_id(&sg).ip_permissions(rdp).send().await.unwrap();
+    let mut change = common::event("ec2/AuthorizeSecurityGroupIngress.json");
+    change["region"] = serde_json::json!(REGION);
+    change["detail"]["awsRegion"] = serde_json::json!(REGION);
+    change["detail"]["requestParameters"]["groupId"] = serde_json::json!(sg);
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), change.to_string()).unwrap();
+    let event = lambda.invoke(file.path().to_str().unwrap());
+    assert_eq!(event["resources_audited"], 1, "{event}");
+    let ops: Vec<&String> = event["calls"]["operations"].as_object().unwrap().keys().filter(|o| o.starts_with("ec2:")).collect();
+    assert_eq!(ops, ["ec2:DescribeSecurityGroups"], "{event}");
+    let alerts = w.alerts().await;
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!((alerts[0]["resource_id"].as_str(), alerts[0]["check_id"].as_str()), (Some(sg.as_str()), Some("ec2_sg_open_high_risk_port")));
 
     // Bad and foreign input: answered, not retried, nothing written.
     let before = w.items().await.len();
