@@ -34,6 +34,25 @@ fn gone_is_empty<T>(result: Result<Vec<T>, AwsError>) -> Result<Vec<T>, AwsError
     }
 }
 
+/// Drains a paginated request, running `$each` on every page; a failed page ends the read with the
+/// error classified as `$op`.
+macro_rules! each_page {
+    ($req:expr, $op:literal, |$page:ident| $each:block) => {{
+        let mut pages = $req.into_paginator().send();
+        let mut result: Result<(), AwsError> = Ok(());
+        while let Some(page) = pages.next().await {
+            match page {
+                Ok($page) => $each,
+                Err(e) => {
+                    result = Err(classify($op, &e));
+                    break;
+                }
+            }
+        }
+        result
+    }};
+}
+
 fn tags(tags: &[Tag]) -> BTreeMap<String, String> {
     tags.iter().filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string()))).collect()
 }
@@ -48,25 +67,20 @@ pub async fn security_groups(client: &Client, select: Select<'_>) -> Result<Vec<
         Select::Other(name) => req.group_names(name),
     };
     let mut out = Vec::new();
-    let mut pages = req.into_paginator().send();
-    let read = async {
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify("ec2:DescribeSecurityGroups", &e))?;
-            for g in page.security_groups() {
-                let Some(id) = g.group_id() else { continue };
-                out.push(SecurityGroup {
-                    id: id.to_string(),
-                    name: g.group_name().unwrap_or_default().to_string(),
-                    vpc_id: g.vpc_id().map(str::to_string),
-                    tags: tags(g.tags()),
-                    ingress: g.ip_permissions().iter().flat_map(rules).collect(),
-                    egress: g.ip_permissions_egress().iter().flat_map(rules).collect(),
-                });
-            }
+    let read = each_page!(req, "ec2:DescribeSecurityGroups", |page| {
+        for g in page.security_groups() {
+            let Some(id) = g.group_id() else { continue };
+            out.push(SecurityGroup {
+                id: id.to_string(),
+                name: g.group_name().unwrap_or_default().to_string(),
+                vpc_id: g.vpc_id().map(str::to_string),
+                tags: tags(g.tags()),
+                ingress: g.ip_permissions().iter().flat_map(rules).collect(),
+                egress: g.ip_permissions_egress().iter().flat_map(rules).collect(),
+            });
         }
-        Ok(())
-    };
-    gone_is_empty(read.await.map(|()| out))
+    });
+    gone_is_empty(read.map(|()| out))
 }
 
 /// One [`Rule`] per peer of a permission.
@@ -120,19 +134,14 @@ impl VpcInfo {
 /// Reads VPCs: all of them, or one (empty when it is gone).
 pub async fn vpcs(client: &Client, id: Option<&str>) -> Result<Vec<VpcInfo>, AwsError> {
     let mut out = Vec::new();
-    let mut pages = client.describe_vpcs().set_vpc_ids(id.map(|i| vec![i.to_string()])).into_paginator().send();
-    let read = async {
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify("ec2:DescribeVpcs", &e))?;
-            for v in page.vpcs() {
-                if let Some(id) = v.vpc_id() {
-                    out.push(VpcInfo { id: id.to_string(), is_default: v.is_default().unwrap_or(false), tags: tags(v.tags()) });
-                }
+    let read = each_page!(client.describe_vpcs().set_vpc_ids(id.map(|i| vec![i.to_string()])), "ec2:DescribeVpcs", |page| {
+        for v in page.vpcs() {
+            if let Some(id) = v.vpc_id() {
+                out.push(VpcInfo { id: id.to_string(), is_default: v.is_default().unwrap_or(false), tags: tags(v.tags()) });
             }
         }
-        Ok(())
-    };
-    gone_is_empty(read.await.map(|()| out))
+    });
+    gone_is_empty(read.map(|()| out))
 }
 
 /// Reads subnets: all, one, or a VPC's.
@@ -144,19 +153,14 @@ pub async fn subnets(client: &Client, select: Select<'_>) -> Result<Vec<Subnet>,
         Select::All | Select::Other(_) => req,
     };
     let mut out = Vec::new();
-    let mut pages = req.into_paginator().send();
-    let read = async {
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify("ec2:DescribeSubnets", &e))?;
-            for s in page.subnets() {
-                if let (Some(id), Some(vpc)) = (s.subnet_id(), s.vpc_id()) {
-                    out.push(Subnet { id: id.to_string(), vpc_id: vpc.to_string(), cidr: s.cidr_block().map(str::to_string) });
-                }
+    let read = each_page!(req, "ec2:DescribeSubnets", |page| {
+        for s in page.subnets() {
+            if let (Some(id), Some(vpc)) = (s.subnet_id(), s.vpc_id()) {
+                out.push(Subnet { id: id.to_string(), vpc_id: vpc.to_string(), cidr: s.cidr_block().map(str::to_string) });
             }
         }
-        Ok(())
-    };
-    gone_is_empty(read.await.map(|()| out))
+    });
+    gone_is_empty(read.map(|()| out))
 }
 
 /// Reads route tables: all, one, a VPC's, or the one holding an association id.
@@ -169,53 +173,47 @@ pub async fn route_tables(client: &Client, select: Select<'_>) -> Result<Vec<Rou
         Select::Other(assoc) => req.filters(filter("association.route-table-association-id", assoc)),
     };
     let mut out = Vec::new();
-    let mut pages = req.into_paginator().send();
-    let read = async {
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify("ec2:DescribeRouteTables", &e))?;
-            for t in page.route_tables() {
-                let (Some(id), Some(vpc)) = (t.route_table_id(), t.vpc_id()) else { continue };
-                let routes = t
-                    .routes()
-                    .iter()
-                    .filter_map(|r| {
-                        let destination =
-                            r.destination_cidr_block().or(r.destination_ipv6_cidr_block()).or(r.destination_prefix_list_id())?;
-                        let target = r
-                            .gateway_id()
-                            .or(r.egress_only_internet_gateway_id())
-                            .or(r.nat_gateway_id())
-                            .or(r.transit_gateway_id())
-                            .or(r.vpc_peering_connection_id())
-                            .or(r.network_interface_id())
-                            .or(r.instance_id())
-                            .or(r.local_gateway_id())
-                            .or(r.carrier_gateway_id())
-                            .unwrap_or_default();
-                        let blackhole = r.state().is_some_and(|s| s.as_str() == "blackhole");
-                        Some(Route { destination: destination.to_string(), target: target.to_string(), blackhole })
-                    })
-                    .collect();
-                out.push(RouteTable {
-                    id: id.to_string(),
-                    vpc_id: vpc.to_string(),
-                    main: t.associations().iter().any(|a| a.main().unwrap_or(false)),
-                    subnets: t.associations().iter().filter_map(|a| a.subnet_id().map(str::to_string)).collect(),
-                    routes,
-                });
-            }
+    let read = each_page!(req, "ec2:DescribeRouteTables", |page| {
+        for t in page.route_tables() {
+            let (Some(id), Some(vpc)) = (t.route_table_id(), t.vpc_id()) else { continue };
+            let routes = t
+                .routes()
+                .iter()
+                .filter_map(|r| {
+                    let destination =
+                        r.destination_cidr_block().or(r.destination_ipv6_cidr_block()).or(r.destination_prefix_list_id())?;
+                    let target = r
+                        .gateway_id()
+                        .or(r.egress_only_internet_gateway_id())
+                        .or(r.nat_gateway_id())
+                        .or(r.transit_gateway_id())
+                        .or(r.vpc_peering_connection_id())
+                        .or(r.network_interface_id())
+                        .or(r.instance_id())
+                        .or(r.local_gateway_id())
+                        .or(r.carrier_gateway_id())
+                        .unwrap_or_default();
+                    let blackhole = r.state().is_some_and(|s| s.as_str() == "blackhole");
+                    Some(Route { destination: destination.to_string(), target: target.to_string(), blackhole })
+                })
+                .collect();
+            out.push(RouteTable {
+                id: id.to_string(),
+                vpc_id: vpc.to_string(),
+                main: t.associations().iter().any(|a| a.main().unwrap_or(false)),
+                subnets: t.associations().iter().filter_map(|a| a.subnet_id().map(str::to_string)).collect(),
+                routes,
+            });
         }
-        Ok(())
-    };
-    gone_is_empty(read.await.map(|()| out))
+    });
+    gone_is_empty(read.map(|()| out))
 }
 
 /// Reads VPC-level flow logs, grouped by VPC: all in the region, or one VPC's.
 pub async fn flow_logs(client: &Client, vpc: Option<&str>) -> Result<HashMap<String, Vec<FlowLog>>, AwsError> {
     let mut out: HashMap<String, Vec<FlowLog>> = HashMap::new();
-    let mut pages = client.describe_flow_logs().set_filter(vpc.map(|v| vec![filter("resource-id", v)])).into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| classify("ec2:DescribeFlowLogs", &e))?;
+    let req = client.describe_flow_logs().set_filter(vpc.map(|v| vec![filter("resource-id", v)]));
+    each_page!(req, "ec2:DescribeFlowLogs", |page| {
         for l in page.flow_logs() {
             let Some(resource) = l.resource_id().filter(|r| r.starts_with("vpc-")) else { continue };
             out.entry(resource.to_string()).or_default().push(FlowLog {
@@ -224,7 +222,7 @@ pub async fn flow_logs(client: &Client, vpc: Option<&str>) -> Result<HashMap<Str
                 status: l.flow_log_status().unwrap_or_default().to_string(),
             });
         }
-    }
+    })?;
     Ok(out)
 }
 
@@ -249,24 +247,19 @@ pub async fn network(client: &Client, vpc: &str) -> Result<Arc<Network>, AwsErro
 /// Reads EBS volumes: all, or one (empty when it is gone).
 pub async fn volumes(client: &Client, id: Option<&str>) -> Result<Vec<Volume>, AwsError> {
     let mut out = Vec::new();
-    let mut pages = client.describe_volumes().set_volume_ids(id.map(|i| vec![i.to_string()])).into_paginator().send();
-    let read = async {
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify("ec2:DescribeVolumes", &e))?;
-            for v in page.volumes() {
-                let Some(id) = v.volume_id() else { continue };
-                out.push(Volume {
-                    id: id.to_string(),
-                    encrypted: v.encrypted().unwrap_or(false),
-                    state: v.state().map(|s| s.as_str().to_string()).unwrap_or_default(),
-                    attached_to: v.attachments().iter().filter_map(|a| a.instance_id().map(str::to_string)).collect(),
-                    tags: tags(v.tags()),
-                });
-            }
+    let read = each_page!(client.describe_volumes().set_volume_ids(id.map(|i| vec![i.to_string()])), "ec2:DescribeVolumes", |page| {
+        for v in page.volumes() {
+            let Some(id) = v.volume_id() else { continue };
+            out.push(Volume {
+                id: id.to_string(),
+                encrypted: v.encrypted().unwrap_or(false),
+                state: v.state().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                attached_to: v.attachments().iter().filter_map(|a| a.instance_id().map(str::to_string)).collect(),
+                tags: tags(v.tags()),
+            });
         }
-        Ok(())
-    };
-    gone_is_empty(read.await.map(|()| out))
+    });
+    gone_is_empty(read.map(|()| out))
 }
 
 /// Whether the region encrypts new EBS volumes by default.
