@@ -417,6 +417,19 @@ async fn each_event_family_rereads_only_what_it_should() {
     assert_eq!(reads(&r), counts(&[("ec2:GetEbsEncryptionByDefault", 1)]));
     assert!(!open(&w).await.contains(&(region_arn(), "ec2_ebs_default_encryption_off".into())));
 
+    // VPC: a new VPC is read whole (identity, network, flow logs) and a deleted one is forgotten
+    // without any read.
+    let (fresh, _) = vpc(&ec2, "10.7.0.0/16").await;
+    let r = run(sample("ec2/CreateVpc.json", &[("/detail/responseElements/vpc/vpcId", json!(fresh))])).await;
+    assert_eq!(
+        reads(&r),
+        counts(&[("ec2:DescribeVpcs", 1), ("ec2:DescribeSubnets", 1), ("ec2:DescribeRouteTables", 1), ("ec2:DescribeFlowLogs", 1), ("rds:DescribeDBInstances", 1)])
+    );
+    assert!(open(&w).await.contains(&(vpc_arn(&fresh), "vpc_flow_logs_disabled".into())));
+    let r = run(sample("ec2/DeleteVpc.json", &[("/detail/requestParameters/vpcId", json!(fresh))])).await;
+    assert!(reads(&r).is_empty(), "{:?}", reads(&r));
+    assert!(!open(&w).await.iter().any(|(a, _)| a == &vpc_arn(&fresh)));
+
     // Nothing was resolved by a failed read, and no event went beyond its resources.
     assert!(open(&w).await.contains(&(sg_arn(&s.ssh_open), "ec2_sg_open_high_risk_port".into())));
     let _ = &s.public_subnet;
