@@ -123,36 +123,37 @@ def main():
         env = {"PATH": os.environ["PATH"], "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
                "AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": endpoint, "TABLE_NAME": "vigil-findings",
                "TOPIC_ARN": topic, "AUDIT_CONCURRENCY": a.concurrency, "SERVICES": "s3"}
-        first = run(a.vigil, ["scan"], env)
-        rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        second = run(a.vigil, ["scan"], env)
-        target = "bench-0002"
-        s3.put_bucket_policy(Bucket=target, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{target}/*"}]}))
-        event = json.load(open(os.path.join(ROOT, "events/s3/PutBucketPolicy.json")))
-        event["detail"]["requestParameters"]["bucketName"] = target
-        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-            json.dump(event, f)
-        ev = run(a.vigil, ["event", f.name], env)
-        os.unlink(f.name)
-        rss_all_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        if a.buckets:
+            first = run(a.vigil, ["scan"], env)
+            rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            second = run(a.vigil, ["scan"], env)
+            target = "bench-0002"
+            s3.put_bucket_policy(Bucket=target, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{target}/*"}]}))
+            event = json.load(open(os.path.join(ROOT, "events/s3/PutBucketPolicy.json")))
+            event["detail"]["requestParameters"]["bucketName"] = target
+            with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+                json.dump(event, f)
+            ev = run(a.vigil, ["event", f.name], env)
+            os.unlink(f.name)
+            rss_all_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
-        def calls_line(r, per=None):
-            total = sum(r["calls"].values())
-            s = f"{total} calls"
-            if per:
-                s += f" ({total / per:.1f} per bucket)"
-            return s
+            def calls_line(r, per=None):
+                total = sum(r["calls"].values())
+                s = f"{total} calls"
+                if per:
+                    s += f" ({total / per:.1f} per bucket)"
+                return s
 
-        print(f"\n| measurement | wall (process) | wall (handler) | AWS calls | peak RSS |")
-        print(f"|---|---|---|---|---|")
-        print(f"| full scan, {a.buckets} buckets, first run (all findings new) | {first['wall_s']:.2f} s | {first['handler_ms']} ms | {calls_line(first, a.buckets)} | {rss_mb:.1f} MiB |")
-        print(f"| full scan, {a.buckets} buckets, steady state | {second['wall_s']:.2f} s | {second['handler_ms']} ms | {calls_line(second, a.buckets)} | |")
-        print(f"| one PutBucketPolicy event (bucket turns public) | {ev['wall_s']:.3f} s | {ev['handler_ms']} ms | {calls_line(ev)} | {rss_all_mb:.1f} MiB (max of all runs) |")
-        for label, r in (("first full scan", first), ("steady-state full scan", second), ("PutBucketPolicy event", ev)):
-            print(f"\n{label} operations: " + ", ".join(f"{k} {v}" for k, v in sorted(r["calls"].items())))
-        summary = [l for l in ev["stdout"].splitlines() if l.startswith(("Findings", "Changes", "Alerts"))]
-        print("event run: " + " | ".join(summary))
+            print(f"\n| measurement | wall (process) | wall (handler) | AWS calls | peak RSS |")
+            print(f"|---|---|---|---|---|")
+            print(f"| full scan, {a.buckets} buckets, first run (all findings new) | {first['wall_s']:.2f} s | {first['handler_ms']} ms | {calls_line(first, a.buckets)} | {rss_mb:.1f} MiB |")
+            print(f"| full scan, {a.buckets} buckets, steady state | {second['wall_s']:.2f} s | {second['handler_ms']} ms | {calls_line(second, a.buckets)} | |")
+            print(f"| one PutBucketPolicy event (bucket turns public) | {ev['wall_s']:.3f} s | {ev['handler_ms']} ms | {calls_line(ev)} | {rss_all_mb:.1f} MiB (max of all runs) |")
+            for label, r in (("first full scan", first), ("steady-state full scan", second), ("PutBucketPolicy event", ev)):
+                print(f"\n{label} operations: " + ", ".join(f"{k} {v}" for k, v in sorted(r["calls"].items())))
+            summary = [l for l in ev["stdout"].splitlines() if l.startswith(("Findings", "Changes", "Alerts"))]
+            print("event run: " + " | ".join(summary))
         if a.iam:
             bench_iam(a, endpoint, {**env, "SERVICES": "iam"})
         if a.sgs:
