@@ -329,7 +329,9 @@ impl Engine<'_> {
             return vec![Audited::skipped()];
         }
         if let Some(suffix) = &self.settings.scope_name_suffix {
-            if !r.id.ends_with(suffix.as_str()) && r.kind.has_findings() {
+            // Names locate resources; regional settings and locators (subnets, tables) have none.
+            let named = r.kind.has_findings() && r.kind != ResourceType::AccountRegion;
+            if named && !r.id.ends_with(suffix.as_str()) {
                 return vec![Audited::skipped()];
             }
         }

@@ -15,7 +15,7 @@ pub static CHECK: Check = Check {
            appearing; an exposed port invites credential stuffing, exploitation of the service, and data theft.",
     remediation: "Remove the rule, or narrow its source to known CIDRs or a security group; reach hosts through \
                   Session Manager or a VPN instead.",
-    remediation_cli: "aws ec2 revoke-security-group-ingress --group-id {id} --protocol tcp --port 22 --cidr 0.0.0.0/0",
+    remediation_cli: "aws ec2 revoke-security-group-ingress --group-id {id} --security-group-rule-ids <sgr-id listed by: aws ec2 describe-security-group-rules --filters Name=group-id,Values={id}>",
     compliance: &["EC2.13", "EC2.14", "EC2.19", "CIS 5.2", "CIS 5.3"],
     eval: Eval::SecurityGroup(eval),
 };

@@ -15,7 +15,7 @@ pub static CHECK: Check = Check {
            endpoints and internal APIs behind such ports are attacked long before anyone meant to publish them.",
     remediation: "Open only the ports in PUBLIC_PORTS to the internet, and restrict every other rule to known \
                   CIDRs or security groups. Rules opening high-risk ports are reported by ec2_sg_open_high_risk_port.",
-    remediation_cli: "aws ec2 revoke-security-group-ingress --group-id {id} --ip-permissions '<the rule>'",
+    remediation_cli: "aws ec2 revoke-security-group-ingress --group-id {id} --security-group-rule-ids <sgr-id listed by: aws ec2 describe-security-group-rules --filters Name=group-id,Values={id}>",
     compliance: &["EC2.18"],
     eval: Eval::SecurityGroup(eval),
 };
