@@ -107,6 +107,26 @@ def run(vigil, args, env):
     return {"wall_s": wall, "handler_ms": int(handler_ms.group(1)) if handler_ms else None, "calls": calls, "stdout": out.stdout}
 
 
+def run_event(vigil, event, env):
+    """Runs `vigil event` on an event document."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(event, f)
+    try:
+        return run(vigil, ["event", f.name], env)
+    finally:
+        os.unlink(f.name)
+
+
+def print_operations(runs):
+    for label, r in runs:
+        print(f"\n{label} operations: " + ", ".join(f"{k} {v}" for k, v in sorted(r["calls"].items())))
+
+
+def print_event_summary(ev):
+    summary = [l for l in ev["stdout"].splitlines() if l.startswith(("Findings", "Changes", "Alerts"))]
+    print("event run: " + " | ".join(summary))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--vigil", required=True)
@@ -132,10 +152,7 @@ def main():
                 {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{target}/*"}]}))
             event = json.load(open(os.path.join(ROOT, "events/s3/PutBucketPolicy.json")))
             event["detail"]["requestParameters"]["bucketName"] = target
-            with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-                json.dump(event, f)
-            ev = run(a.vigil, ["event", f.name], env)
-            os.unlink(f.name)
+            ev = run_event(a.vigil, event, env)
             rss_all_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
             def calls_line(r, per=None):
@@ -150,10 +167,8 @@ def main():
             print(f"| full scan, {a.buckets} buckets, first run (all findings new) | {first['wall_s']:.2f} s | {first['handler_ms']} ms | {calls_line(first, a.buckets)} | {rss_mb:.1f} MiB |")
             print(f"| full scan, {a.buckets} buckets, steady state | {second['wall_s']:.2f} s | {second['handler_ms']} ms | {calls_line(second, a.buckets)} | |")
             print(f"| one PutBucketPolicy event (bucket turns public) | {ev['wall_s']:.3f} s | {ev['handler_ms']} ms | {calls_line(ev)} | {rss_all_mb:.1f} MiB (max of all runs) |")
-            for label, r in (("first full scan", first), ("steady-state full scan", second), ("PutBucketPolicy event", ev)):
-                print(f"\n{label} operations: " + ", ".join(f"{k} {v}" for k, v in sorted(r["calls"].items())))
-            summary = [l for l in ev["stdout"].splitlines() if l.startswith(("Findings", "Changes", "Alerts"))]
-            print("event run: " + " | ".join(summary))
+            print_operations((("first full scan", first), ("steady-state full scan", second), ("PutBucketPolicy event", ev)))
+            print_event_summary(ev)
         if a.iam:
             bench_iam(a, endpoint, {**env, "SERVICES": "iam"})
         if a.sgs:
@@ -172,10 +187,7 @@ def bench_iam(a, endpoint, env):
     iam.attach_role_policy(RoleName="bench-role-0000", PolicyArn="arn:aws:iam::aws:policy/IAMFullAccess")
     event = json.load(open(os.path.join(ROOT, "events/iam/AttachRolePolicy.json")))
     event["detail"]["requestParameters"] = {"roleName": "bench-role-0000", "policyArn": "arn:aws:iam::aws:policy/IAMFullAccess"}
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-        json.dump(event, f)
-    ev = run(a.vigil, ["event", f.name], env)
-    os.unlink(f.name)
+    ev = run_event(a.vigil, event, env)
     total = lambda r: sum(r["calls"].values())
     iam_calls = lambda r: sum(v for k, v in r["calls"].items() if k.startswith("iam:"))
     print(f"\n| IAM measurement | wall (process) | wall (handler) | AWS calls (IAM calls) |")
@@ -183,8 +195,7 @@ def bench_iam(a, endpoint, env):
     print(f"| full scan, {a.iam} entities, first run | {first['wall_s']:.2f} s | {first['handler_ms']} ms | {total(first)} ({iam_calls(first)}) |")
     print(f"| full scan, {a.iam} entities, steady state | {second['wall_s']:.2f} s | {second['handler_ms']} ms | {total(second)} ({iam_calls(second)}) |")
     print(f"| one AttachRolePolicy event | {ev['wall_s']:.3f} s | {ev['handler_ms']} ms | {total(ev)} ({iam_calls(ev)}) |")
-    for label, r in (("IAM first full scan", first), ("IAM AttachRolePolicy event", ev)):
-        print(f"\n{label} operations: " + ", ".join(f"{k} {v}" for k, v in sorted(r["calls"].items())))
+    print_operations((("IAM first full scan", first), ("IAM AttachRolePolicy event", ev)))
 
 
 def seed_network(endpoint, n):
@@ -230,10 +241,7 @@ def bench_network(a, endpoint, env):
     event = json.load(open(os.path.join(ROOT, "events/ec2/AuthorizeSecurityGroupIngress.json")))
     event["region"] = event["detail"]["awsRegion"] = "us-east-1"
     event["detail"]["requestParameters"]["groupId"] = target
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-        json.dump(event, f)
-    ev = run(a.vigil, ["event", f.name], env)
-    os.unlink(f.name)
+    ev = run_event(a.vigil, event, env)
     total = lambda r: sum(r["calls"].values())
     reads = lambda r: sum(v for k, v in r["calls"].items() if k.startswith(("ec2:", "rds:")))
     print(f"\n| EC2/RDS measurement | wall (process) | wall (handler) | AWS calls (EC2+RDS calls) |")
@@ -241,10 +249,8 @@ def bench_network(a, endpoint, env):
     print(f"| full scan, {a.sgs} security groups, first run | {first['wall_s']:.2f} s | {first['handler_ms']} ms | {total(first)} ({reads(first)}) |")
     print(f"| full scan, {a.sgs} security groups, steady state | {second['wall_s']:.2f} s | {second['handler_ms']} ms | {total(second)} ({reads(second)}) |")
     print(f"| one AuthorizeSecurityGroupIngress event | {ev['wall_s']:.3f} s | {ev['handler_ms']} ms | {total(ev)} ({reads(ev)}) |")
-    for label, r in (("EC2/RDS first full scan", first), ("EC2/RDS steady-state full scan", second), ("AuthorizeSecurityGroupIngress event", ev)):
-        print(f"\n{label} operations: " + ", ".join(f"{k} {v}" for k, v in sorted(r["calls"].items())))
-    summary = [l for l in ev["stdout"].splitlines() if l.startswith(("Findings", "Changes", "Alerts"))]
-    print("event run: " + " | ".join(summary))
+    print_operations((("EC2/RDS first full scan", first), ("EC2/RDS steady-state full scan", second), ("AuthorizeSecurityGroupIngress event", ev)))
+    print_event_summary(ev)
 
 
 if __name__ == "__main__":

@@ -68,23 +68,15 @@ enum Effect {
 /// Where a CloudTrail event names its resource.
 #[derive(Debug, Clone, Copy)]
 enum Locator {
-    /// `requestParameters.bucketName`
-    BucketName,
-    /// `requestParameters.userName`
-    UserName,
     /// `requestParameters.userName`, or the caller itself when absent (an IAM user managing its own
     /// keys, password or MFA; the root user managing its own keys means the account).
     UserNameOrCaller,
-    /// `requestParameters.roleName`
-    RoleName,
-    /// `requestParameters.groupName`
-    GroupName,
     /// `requestParameters.policyArn`
     PolicyArn,
     /// The account itself.
     Account,
-    /// The first of these JSON pointers into `detail` that holds a string names a resource of
-    /// this type (CloudTrail puts the same id in different places for different calls).
+    /// The first of these fields (`detail.a.b`, array items by index) that holds a string names a
+    /// resource of this type; CloudTrail puts the same id in different places for different calls.
     At(ResourceType, &'static [&'static str]),
     /// `CreateFlowLogs`: every VPC in `requestParameters.CreateFlowLogsRequest.ResourceId`.
     FlowLogVpcs,
@@ -102,8 +94,13 @@ struct EventRule {
 }
 
 const fn s3(name: &'static str, effect: Effect) -> EventRule {
-    EventRule { source: "s3.amazonaws.com", name, locator: Locator::BucketName, effect }
+    EventRule { source: "s3.amazonaws.com", name, locator: BUCKET, effect }
 }
+
+const BUCKET: Locator = Locator::At(ResourceType::S3Bucket, &["detail.requestParameters.bucketName"]);
+const USER: Locator = Locator::At(ResourceType::IamUser, &["detail.requestParameters.userName"]);
+const ROLE: Locator = Locator::At(ResourceType::IamRole, &["detail.requestParameters.roleName"]);
+const GROUP_NAME: Locator = Locator::At(ResourceType::IamGroup, &["detail.requestParameters.groupName"]);
 
 const fn iam(name: &'static str, locator: Locator, effect: Effect) -> EventRule {
     EventRule { source: "iam.amazonaws.com", name, locator, effect }
@@ -123,17 +120,17 @@ const fn rds(name: &'static str, locator: Locator, effect: Effect) -> EventRule 
 const GROUP: Locator = Locator::At(
     ResourceType::Ec2SecurityGroup,
     &[
-        "/requestParameters/groupId",
-        "/requestParameters/ModifySecurityGroupRulesRequest/GroupId",
-        "/responseElements/groupId",
-        "/responseElements/securityGroupRuleSet/items/0/groupId",
-        "/requestParameters/groupName",
+        "detail.requestParameters.groupId",
+        "detail.requestParameters.ModifySecurityGroupRulesRequest.GroupId",
+        "detail.responseElements.groupId",
+        "detail.responseElements.securityGroupRuleSet.items.0.groupId",
+        "detail.requestParameters.groupName",
     ],
 );
-const VPC_PARAM: Locator = Locator::At(ResourceType::Ec2Vpc, &["/requestParameters/vpcId"]);
-const SUBNET_PARAM: Locator = Locator::At(ResourceType::Ec2Subnet, &["/requestParameters/subnetId"]);
-const TABLE_PARAM: Locator = Locator::At(ResourceType::Ec2RouteTable, &["/requestParameters/routeTableId"]);
-const VOLUME_PARAM: Locator = Locator::At(ResourceType::Ec2Volume, &["/requestParameters/volumeId"]);
+const VPC_PARAM: Locator = Locator::At(ResourceType::Ec2Vpc, &["detail.requestParameters.vpcId"]);
+const SUBNET_PARAM: Locator = Locator::At(ResourceType::Ec2Subnet, &["detail.requestParameters.subnetId"]);
+const TABLE_PARAM: Locator = Locator::At(ResourceType::Ec2RouteTable, &["detail.requestParameters.routeTableId"]);
+const VOLUME_PARAM: Locator = Locator::At(ResourceType::Ec2Volume, &["detail.requestParameters.volumeId"]);
 const NETWORK: Effect = Effect::Audit(Focus::Network);
 
 use BucketPart as P;
@@ -160,14 +157,14 @@ static EVENTS: &[EventRule] = &[
     s3("PutBucketTagging", Effect::Audit(Focus::Everything)),
     s3("DeleteBucketTagging", Effect::Audit(Focus::Everything)),
     // IAM users: policies and groups change permissions; keys, password and MFA change credentials.
-    iam("CreateUser", L::UserName, WHOLE),
-    iam("DeleteUser", L::UserName, Effect::Delete),
-    iam("AttachUserPolicy", L::UserName, PERMISSIONS),
-    iam("DetachUserPolicy", L::UserName, PERMISSIONS),
-    iam("PutUserPolicy", L::UserName, PERMISSIONS),
-    iam("DeleteUserPolicy", L::UserName, PERMISSIONS),
-    iam("AddUserToGroup", L::UserName, PERMISSIONS),
-    iam("RemoveUserFromGroup", L::UserName, PERMISSIONS),
+    iam("CreateUser", USER, WHOLE),
+    iam("DeleteUser", USER, Effect::Delete),
+    iam("AttachUserPolicy", USER, PERMISSIONS),
+    iam("DetachUserPolicy", USER, PERMISSIONS),
+    iam("PutUserPolicy", USER, PERMISSIONS),
+    iam("DeleteUserPolicy", USER, PERMISSIONS),
+    iam("AddUserToGroup", USER, PERMISSIONS),
+    iam("RemoveUserFromGroup", USER, PERMISSIONS),
     iam("CreateAccessKey", L::UserNameOrCaller, CREDENTIALS),
     iam("UpdateAccessKey", L::UserNameOrCaller, CREDENTIALS),
     iam("DeleteAccessKey", L::UserNameOrCaller, CREDENTIALS),
@@ -176,24 +173,24 @@ static EVENTS: &[EventRule] = &[
     iam("DeleteLoginProfile", L::UserNameOrCaller, CREDENTIALS),
     iam("EnableMFADevice", L::UserNameOrCaller, CREDENTIALS),
     iam("DeactivateMFADevice", L::UserNameOrCaller, CREDENTIALS),
-    iam("TagUser", L::UserName, WHOLE),
-    iam("UntagUser", L::UserName, WHOLE),
+    iam("TagUser", USER, WHOLE),
+    iam("UntagUser", USER, WHOLE),
     // IAM roles: one GetRole and its policies cover every role check.
-    iam("CreateRole", L::RoleName, WHOLE),
-    iam("DeleteRole", L::RoleName, Effect::Delete),
-    iam("AttachRolePolicy", L::RoleName, WHOLE),
-    iam("DetachRolePolicy", L::RoleName, WHOLE),
-    iam("PutRolePolicy", L::RoleName, WHOLE),
-    iam("DeleteRolePolicy", L::RoleName, WHOLE),
-    iam("UpdateAssumeRolePolicy", L::RoleName, WHOLE),
-    iam("UpdateRole", L::RoleName, WHOLE),
-    iam("TagRole", L::RoleName, WHOLE),
-    iam("UntagRole", L::RoleName, WHOLE),
+    iam("CreateRole", ROLE, WHOLE),
+    iam("DeleteRole", ROLE, Effect::Delete),
+    iam("AttachRolePolicy", ROLE, WHOLE),
+    iam("DetachRolePolicy", ROLE, WHOLE),
+    iam("PutRolePolicy", ROLE, WHOLE),
+    iam("DeleteRolePolicy", ROLE, WHOLE),
+    iam("UpdateAssumeRolePolicy", ROLE, WHOLE),
+    iam("UpdateRole", ROLE, WHOLE),
+    iam("TagRole", ROLE, WHOLE),
+    iam("UntagRole", ROLE, WHOLE),
     // IAM groups: the group and its members, whose permissions changed with it.
-    iam("AttachGroupPolicy", L::GroupName, GOVERNED),
-    iam("DetachGroupPolicy", L::GroupName, GOVERNED),
-    iam("PutGroupPolicy", L::GroupName, GOVERNED),
-    iam("DeleteGroupPolicy", L::GroupName, GOVERNED),
+    iam("AttachGroupPolicy", GROUP_NAME, GOVERNED),
+    iam("DetachGroupPolicy", GROUP_NAME, GOVERNED),
+    iam("PutGroupPolicy", GROUP_NAME, GOVERNED),
+    iam("DeleteGroupPolicy", GROUP_NAME, GOVERNED),
     // Managed policies: the policy and every principal it is attached to.
     iam("CreatePolicyVersion", L::PolicyArn, GOVERNED),
     iam("SetDefaultPolicyVersion", L::PolicyArn, GOVERNED),
@@ -210,7 +207,7 @@ static EVENTS: &[EventRule] = &[
     ec2("CreateSecurityGroup", GROUP, WHOLE),
     ec2("DeleteSecurityGroup", GROUP, Effect::Delete),
     // Subnets and routes change which subnets are public: the VPC's network and its RDS instances.
-    ec2("CreateSubnet", L::At(ResourceType::Ec2Vpc, &["/requestParameters/vpcId", "/responseElements/subnet/vpcId"]), NETWORK),
+    ec2("CreateSubnet", L::At(ResourceType::Ec2Vpc, &["detail.requestParameters.vpcId", "detail.responseElements.subnet.vpcId"]), NETWORK),
     ec2("DeleteSubnet", SUBNET_PARAM, NETWORK),
     ec2("ModifySubnetAttribute", SUBNET_PARAM, NETWORK),
     ec2("CreateRoute", TABLE_PARAM, NETWORK),
@@ -219,14 +216,14 @@ static EVENTS: &[EventRule] = &[
     ec2("AssociateRouteTable", TABLE_PARAM, NETWORK),
     ec2(
         "ReplaceRouteTableAssociation",
-        L::At(ResourceType::Ec2RouteTable, &["/requestParameters/routeTableId", "/requestParameters/associationId"]),
+        L::At(ResourceType::Ec2RouteTable, &["detail.requestParameters.routeTableId", "detail.requestParameters.associationId"]),
         NETWORK,
     ),
-    ec2("DisassociateRouteTable", L::At(ResourceType::Ec2RouteTable, &["/requestParameters/associationId"]), NETWORK),
+    ec2("DisassociateRouteTable", L::At(ResourceType::Ec2RouteTable, &["detail.requestParameters.associationId"]), NETWORK),
     ec2("AttachInternetGateway", VPC_PARAM, NETWORK),
     ec2("DetachInternetGateway", VPC_PARAM, NETWORK),
     // VPCs and their flow logs.
-    ec2("CreateVpc", L::At(ResourceType::Ec2Vpc, &["/responseElements/vpc/vpcId"]), WHOLE),
+    ec2("CreateVpc", L::At(ResourceType::Ec2Vpc, &["detail.responseElements.vpc.vpcId"]), WHOLE),
     ec2("DeleteVpc", VPC_PARAM, Effect::Delete),
     ec2("CreateFlowLogs", L::FlowLogVpcs, Effect::Audit(Focus::FlowLogs)),
     ec2(
@@ -234,9 +231,9 @@ static EVENTS: &[EventRule] = &[
         L::At(
             ResourceType::Ec2FlowLog,
             &[
-                "/requestParameters/DeleteFlowLogsRequest/FlowLogId/content",
-                "/requestParameters/DeleteFlowLogsRequest/FlowLogId/0/content",
-                "/requestParameters/DeleteFlowLogsRequest/FlowLogId",
+                "detail.requestParameters.DeleteFlowLogsRequest.FlowLogId.content",
+                "detail.requestParameters.DeleteFlowLogsRequest.FlowLogId.0.content",
+                "detail.requestParameters.DeleteFlowLogsRequest.FlowLogId",
             ],
         ),
         Effect::Audit(Focus::FlowLogs),
@@ -244,9 +241,9 @@ static EVENTS: &[EventRule] = &[
     // RDS instances.
     rds("CreateDBInstance", L::DbInstance, WHOLE),
     rds("ModifyDBInstance", L::DbInstance, WHOLE),
-    rds("DeleteDBInstance", L::At(ResourceType::RdsDbInstance, &["/requestParameters/dBInstanceIdentifier"]), Effect::Delete),
+    rds("DeleteDBInstance", L::At(ResourceType::RdsDbInstance, &["detail.requestParameters.dBInstanceIdentifier"]), Effect::Delete),
     // EBS volumes and the regional default.
-    ec2("CreateVolume", L::At(ResourceType::Ec2Volume, &["/responseElements/volumeId"]), WHOLE),
+    ec2("CreateVolume", L::At(ResourceType::Ec2Volume, &["detail.responseElements.volumeId"]), WHOLE),
     ec2("DeleteVolume", VOLUME_PARAM, Effect::Delete),
     ec2("EnableEbsEncryptionByDefault", L::AccountRegion, WHOLE),
     ec2("DisableEbsEncryptionByDefault", L::AccountRegion, WHOLE),
@@ -334,13 +331,6 @@ fn cloudtrail(event: &Value) -> Result<Decision, RouteError> {
             .ok_or_else(|| RouteError::MissingField { event: name.into(), field })
     };
     let one = match rule.locator {
-        Locator::BucketName => {
-            let bucket = param("bucketName", "detail.requestParameters.bucketName")?;
-            ResourceRef { kind: ResourceType::S3Bucket, id: bucket, account, region }
-        }
-        Locator::UserName => {
-            ResourceRef::new(ResourceType::IamUser, param("userName", "detail.requestParameters.userName")?, account, region)
-        }
         Locator::UserNameOrCaller => match param("userName", "detail.requestParameters.userName") {
             Ok(user) => ResourceRef::new(ResourceType::IamUser, user, account, region),
             Err(missing) => {
@@ -355,12 +345,6 @@ fn cloudtrail(event: &Value) -> Result<Decision, RouteError> {
                 }
             }
         },
-        Locator::RoleName => {
-            ResourceRef::new(ResourceType::IamRole, param("roleName", "detail.requestParameters.roleName")?, account, region)
-        }
-        Locator::GroupName => {
-            ResourceRef::new(ResourceType::IamGroup, param("groupName", "detail.requestParameters.groupName")?, account, region)
-        }
         Locator::PolicyArn => {
             let arn = param("policyArn", "detail.requestParameters.policyArn")?;
             if ResourceRef::from_arn(&arn).is_none_or(|r| r.kind != ResourceType::IamPolicy) {
@@ -373,10 +357,11 @@ fn cloudtrail(event: &Value) -> Result<Decision, RouteError> {
         }
         Locator::Account => ResourceRef::new(ResourceType::Account, account.clone(), account, region),
         Locator::AccountRegion => ResourceRef::new(ResourceType::AccountRegion, account.clone(), account, region),
-        Locator::At(kind, pointers) => {
-            let id = pointers.iter().find_map(|p| text(detail.pointer(p))).ok_or_else(|| RouteError::MissingField {
+        Locator::At(kind, fields) => {
+            let at = |field: &str| detail.pointer(&field.trim_start_matches("detail").replace('.', "/"));
+            let id = fields.iter().find_map(|f| text(at(f))).ok_or_else(|| RouteError::MissingField {
                 event: name.into(),
-                field: pointers.first().copied().unwrap_or("requestParameters"),
+                field: fields.first().copied().unwrap_or("detail.requestParameters"),
             })?;
             ResourceRef::new(kind, id, account, region)
         }
@@ -508,9 +493,9 @@ mod tests {
             let all: Vec<&ResourceRef> = audit.iter().map(|t| &t.resource).chain(deleted.iter()).collect();
             assert_eq!(all.len(), 1, "{}", rule.name);
             let (kind, id) = match rule.locator {
-                Locator::UserName | Locator::UserNameOrCaller => (ResourceType::IamUser, "alice"),
-                Locator::RoleName => (ResourceType::IamRole, "deployer"),
-                Locator::GroupName => (ResourceType::IamGroup, "devs"),
+                Locator::UserNameOrCaller | Locator::At(ResourceType::IamUser, _) => (ResourceType::IamUser, "alice"),
+                Locator::At(ResourceType::IamRole, _) => (ResourceType::IamRole, "deployer"),
+                Locator::At(ResourceType::IamGroup, _) => (ResourceType::IamGroup, "devs"),
                 Locator::PolicyArn => (ResourceType::IamPolicy, "arn:aws:iam::123456789012:policy/ci"),
                 Locator::Account => (ResourceType::Account, "123456789012"),
                 _ => unreachable!("not an IAM locator"),
@@ -563,7 +548,7 @@ mod tests {
         assert_eq!(sg(&ec2_event("AuthorizeSecurityGroupIngress", json!({"groupName":"default"}), by_name)), "sg-4");
         assert_eq!(sg(&ec2_event("RevokeSecurityGroupIngress", json!({"groupName":"default"}), json!(null))), "default");
         let err = route(&ec2_event("AuthorizeSecurityGroupIngress", json!({}), json!(null))).unwrap_err();
-        assert!(err.to_string().contains("requestParameters/groupId"), "{err}");
+        assert!(err.to_string().contains("detail.requestParameters.groupId"), "{err}");
     }
 
     #[test]

@@ -59,6 +59,9 @@ impl Unit {
     }
 }
 
+/// One type's bulk read in a scan: not attempted (service off), failed, or the snapshots found.
+type BulkRead = Option<Result<Vec<Unit>, AwsError>>;
+
 /// Runs `f` only when `on`.
 async fn maybe<T>(on: bool, f: impl Future<Output = T>) -> Option<T> {
     if on {
@@ -113,19 +116,15 @@ impl Engine<'_> {
     /// Scope, exemption, evaluation and recording for one snapshot.
     async fn judge(&self, region: &str, unit: &Unit) -> Audited {
         let r = unit.resource(self.account_id, region);
-        let no_tags = BTreeMap::new();
-        let tags = unit.tags().unwrap_or(&no_tags);
-        if let (Some(scope), Some(tags)) = (&self.settings.scope_tag, unit.tags()) {
-            if !scope.matches(tags) {
+        let tags = unit.tags();
+        if let Some(tags) = tags {
+            let out_of_scope = self.settings.scope_tag.as_ref().is_some_and(|scope| !scope.matches(tags));
+            let unnamed = self.settings.scope_name_suffix.as_ref().is_some_and(|suffix| !r.id.ends_with(suffix.as_str()));
+            if out_of_scope || unnamed {
                 return Audited::skipped();
             }
         }
-        if let (Some(suffix), Some(_)) = (&self.settings.scope_name_suffix, unit.tags()) {
-            if !r.id.ends_with(suffix.as_str()) {
-                return Audited::skipped();
-            }
-        }
-        let exempt = self.settings.exempt_tag.matches(tags);
+        let exempt = tags.is_some_and(|t| self.settings.exempt_tag.matches(t));
         let ctx = self.context();
         let evals: Vec<Evaluation> = checks::for_type(r.kind)
             .filter_map(|check| Some(Evaluation { check, outcome: check.evaluate(unit.subject(), &ctx)?, exposure: None }))
@@ -185,8 +184,14 @@ impl Engine<'_> {
             }
             other => other.and_then(Result::ok),
         };
+        let listings: [(ResourceType, BulkRead); 4] = [
+            (ResourceType::Ec2SecurityGroup, groups.map(|r| r.map(|g| g.into_iter().map(Unit::Group).collect()))),
+            (ResourceType::Ec2Vpc, vpcs.map(|r| r.map(|v| assemble(v, networks.as_ref(), logs).into_iter().map(Unit::Vpc).collect()))),
+            (ResourceType::Ec2Volume, volumes.map(|r| r.map(|v| v.into_iter().map(Unit::Volume).collect()))),
+            (ResourceType::RdsDbInstance, dbs.map(|r| r.map(|d| place(d, networks.as_ref()).into_iter().map(Unit::Db).collect()))),
+        ];
         let mut units = Vec::new();
-        let mut take = |kind: ResourceType, read: Option<Result<Vec<Unit>, AwsError>>, fail: &mut dyn FnMut(&[ResourceType], AwsError)| {
+        for (kind, read) in listings {
             match read {
                 Some(Ok(found)) => {
                     complete.push((kind, Some(region.to_string())));
@@ -195,15 +200,7 @@ impl Engine<'_> {
                 Some(Err(e)) => fail(&[kind], e),
                 None => {}
             }
-        };
-        take(ResourceType::Ec2SecurityGroup, groups.map(|r| r.map(|g| g.into_iter().map(Unit::Group).collect())), &mut fail);
-        take(
-            ResourceType::Ec2Vpc,
-            vpcs.map(|r| r.map(|v| assemble(v, networks.as_ref(), logs).into_iter().map(Unit::Vpc).collect())),
-            &mut fail,
-        );
-        take(ResourceType::Ec2Volume, volumes.map(|r| r.map(|v| v.into_iter().map(Unit::Volume).collect())), &mut fail);
-        take(ResourceType::RdsDbInstance, dbs.map(|r| r.map(|d| place(d, networks.as_ref()).into_iter().map(Unit::Db).collect())), &mut fail);
+        }
         if let Some(read) = ebs {
             let ebs_encryption_by_default = match read {
                 Ok(on) => Some(on),
@@ -301,12 +298,12 @@ impl Engine<'_> {
         let mut errors = Vec::new();
         let net = net.and_then(|n| n.map_err(|e| errors.push(AuditError::new(&arn, &e))).ok());
         let logs = logs.and_then(|l| l.map_err(|e| errors.push(AuditError::new(&arn, &e))).ok());
-        let networks = net.map(|n| HashMap::from([(r.id.clone(), n)]));
-        let vpc = assemble(vec![info], networks.as_ref(), logs);
-        let mut out = self.judge_all(region, &vpc.into_iter().map(Unit::Vpc).collect::<Vec<_>>()).await;
-        out[0].errors.extend(errors);
-        if let Some(networks) = networks.filter(|_| self.wants(Service::Rds)) {
-            out.extend(self.audit_placed_dbs(region, &networks).await);
+        let flow_logs = logs.map(|mut by_vpc| by_vpc.remove(&r.id).unwrap_or_default());
+        let mut judged = self.judge(region, &Unit::Vpc(info.with(net.clone(), flow_logs))).await;
+        judged.errors.extend(errors);
+        let mut out = vec![judged];
+        if let Some(net) = net.filter(|_| self.wants(Service::Rds)) {
+            out.extend(self.audit_placed_dbs(region, &HashMap::from([(r.id.clone(), net)])).await);
         }
         out
     }
@@ -357,7 +354,7 @@ impl Engine<'_> {
     /// One RDS instance, with the network of its VPC.
     async fn audit_db(&self, region: &str, r: &ResourceRef) -> Audited {
         let arn = r.arn();
-        let db = match rdsc::db_instances(&self.clients.rds(region), Some(&r.id)).await {
+        let mut db = match rdsc::db_instances(&self.clients.rds(region), Some(&r.id)).await {
             Ok(found) => match found.into_iter().next() {
                 Some(db) => db,
                 None => return self.forget(r).await,
@@ -365,17 +362,12 @@ impl Engine<'_> {
             Err(e) => return Audited::failed(&arn, &e),
         };
         let mut error = None;
-        let networks = match db.vpc_id.as_deref() {
-            Some(vpc) => match ec2c::network(&self.clients.ec2(region), vpc).await {
-                Ok(n) => Some(HashMap::from([(vpc.to_string(), n)])),
-                Err(e) => {
-                    error = Some(AuditError::new(&arn, &e));
-                    None
-                }
-            },
-            None => None,
-        };
-        let db = place(vec![db], networks.as_ref()).remove(0);
+        if let Some(vpc) = db.vpc_id.clone() {
+            match ec2c::network(&self.clients.ec2(region), &vpc).await {
+                Ok(n) => db.network = Some(n),
+                Err(e) => error = Some(AuditError::new(&arn, &e)),
+            }
+        }
         let mut out = self.judge(region, &Unit::Db(db)).await;
         out.errors.extend(error);
         out
