@@ -1,8 +1,11 @@
 //! Alerts: composes the message for a newly OPEN finding (pure) and publishes batches to SNS.
 
 use crate::aws::classify;
-use crate::error::{AwsError, AwsErrorKind};
+use crate::engine::ports::AlertSink;
+use crate::error::{AwsError, AwsErrorKind, Operation};
 use crate::findings::{Finding, Transition};
+use futures::future::BoxFuture;
+use futures::FutureExt;
 use aws_sdk_sns::types::{MessageAttributeValue, PublishBatchRequestEntry};
 use serde::Serialize;
 
@@ -68,7 +71,7 @@ pub fn subject(f: &Finding) -> String {
 
 /// The human text: what, where, why it matters, how to fix, first seen.
 pub fn text(f: &Finding, transition: Transition) -> String {
-    let check = crate::checks::by_id(&f.check_id);
+    let check = crate::check::by_id(&f.check_id);
     let what = match transition {
         Transition::Reopened => "reopened (it had been resolved)",
         Transition::Unsuppressed => "open again (its exemption was removed)",
@@ -101,17 +104,34 @@ fn attr(v: &str) -> Result<MessageAttributeValue, AwsError> {
     MessageAttributeValue::builder().data_type("String").string_value(v).build().map_err(|e| build_error(e.to_string()))
 }
 
+fn publish_batch() -> Operation {
+    Operation::of::<aws_sdk_sns::operation::publish_batch::PublishBatchError>()
+}
+
 fn build_error(message: String) -> AwsError {
-    AwsError { operation: "sns:PublishBatch", kind: AwsErrorKind::Other, code: None, message }
+    AwsError { operation: publish_batch(), kind: AwsErrorKind::Other, code: None, message }
+}
+
+/// The SNS topic that receives alerts: the production [`AlertSink`].
+#[derive(Debug, Clone)]
+pub struct SnsSink {
+    pub client: aws_sdk_sns::Client,
+    pub topic_arn: String,
+}
+
+impl AlertSink for SnsSink {
+    fn name(&self) -> &str {
+        &self.topic_arn
+    }
+
+    fn publish<'a>(&'a self, alerts: &'a [Alert]) -> BoxFuture<'a, (Vec<Finding>, Option<AwsError>)> {
+        publish(&self.client, &self.topic_arn, alerts).boxed()
+    }
 }
 
 /// Publishes alerts in batches of 10. Returns the findings whose alerts SNS accepted, and the
 /// first failure if any batch or entry was refused.
-pub async fn publish(
-    sns: &aws_sdk_sns::Client,
-    topic_arn: &str,
-    alerts: &[Alert],
-) -> (Vec<Finding>, Option<AwsError>) {
+async fn publish(sns: &aws_sdk_sns::Client, topic_arn: &str, alerts: &[Alert]) -> (Vec<Finding>, Option<AwsError>) {
     let mut delivered = Vec::new();
     let mut first_error = None;
     for batch in alerts.chunks(MAX_BATCH) {
@@ -125,7 +145,7 @@ pub async fn publish(
                     .message_structure("json")
                     .message_attributes("severity", attr(a.finding.severity.as_str())?)
                     .message_attributes("check_id", attr(&a.finding.check_id)?)
-                    .message_attributes("resource_type", attr(&a.finding.resource_type)?)
+                    .message_attributes("resource_type", attr(a.finding.resource_type.as_str())?)
                     .message_attributes("account_id", attr(&a.finding.account_id)?)
                     .build()
                     .map_err(|e| build_error(e.to_string()))
@@ -147,7 +167,7 @@ pub async fn publish(
                 }
                 if let Some(failed) = out.failed().first() {
                     first_error.get_or_insert(AwsError {
-                        operation: "sns:PublishBatch",
+                        operation: publish_batch(),
                         kind: if failed.sender_fault() { AwsErrorKind::Other } else { AwsErrorKind::ServerError },
                         code: Some(failed.code().to_string()),
                         message: failed.message().unwrap_or_default().to_string(),
@@ -155,7 +175,7 @@ pub async fn publish(
                 }
             }
             Err(e) => {
-                first_error.get_or_insert(classify("sns:PublishBatch", &e));
+                first_error.get_or_insert(classify(&e));
             }
         }
     }
@@ -175,7 +195,7 @@ mod tests {
             title: "S3 bucket policy grants public access".into(),
             severity: Severity::Critical,
             status: Status::Open,
-            resource_type: "AWS::S3::Bucket".into(),
+            resource_type: crate::services::s3::BUCKET,
             resource_id: id.into(),
             account_id: "123456789012".into(),
             region: "eu-west-1".into(),

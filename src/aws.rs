@@ -4,9 +4,11 @@
 //! `VIGIL_OPS_LOG` names a file, it also appends `service:Operation` lines there, which the
 //! least-privilege test compares with the template's IAM actions.
 
-use crate::error::{AwsError, AwsErrorKind};
+use crate::error::{AwsError, AwsErrorKind, Operation};
 use aws_config::{retry::RetryConfig, timeout::TimeoutConfig, BehaviorVersion, Region, SdkConfig};
-use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_async::future::pagination_stream::PaginationStream;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_smithy_runtime_api::client::interceptors::context::{
     BeforeSerializationInterceptorContextRef, FinalizerInterceptorContextRef,
 };
@@ -243,14 +245,29 @@ impl Clients {
             .get_caller_identity()
             .send()
             .await
-            .map_err(|e| classify("sts:GetCallerIdentity", &e))?;
+            .map_err(|e| classify(&e))?;
         out.account().map(str::to_string).ok_or_else(|| AwsError {
-            operation: "sts:GetCallerIdentity",
+            operation: Operation::of::<aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityError>(),
             kind: AwsErrorKind::Other,
             code: None,
             message: "response has no Account".into(),
         })
     }
+}
+
+/// Drains an SDK paginator, handing each page to `each`; a failed page ends the read with its
+/// error, so a listing is either complete or an error.
+pub async fn each_page<T, E>(
+    mut pages: PaginationStream<Result<T, SdkError<E, HttpResponse>>>,
+    mut each: impl FnMut(T),
+) -> Result<(), AwsError>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    while let Some(page) = pages.next().await {
+        each(page.map_err(|e| classify(&e))?);
+    }
+    Ok(())
 }
 
 const DENIED: &[&str] = &[
@@ -293,11 +310,12 @@ const NOT_FOUND: &[&str] = &[
     "DBInstanceNotFoundFault",
 ];
 
-/// Reduces any SDK error to an [`AwsError`].
-pub fn classify<E>(operation: &'static str, err: &SdkError<E, HttpResponse>) -> AwsError
+/// Reduces any SDK error to an [`AwsError`], naming the operation from the SDK's error type.
+pub fn classify<E>(err: &SdkError<E, HttpResponse>) -> AwsError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
+    let operation = Operation::of::<E>();
     let code = err.code().map(str::to_string);
     let message = err
         .message()

@@ -1,6 +1,6 @@
 //! Runtime settings read from environment variables, validated once at start.
 
-use crate::model::{ResourceType, Severity};
+use crate::model::Severity;
 use std::collections::{BTreeMap, BTreeSet};
 use thiserror::Error;
 
@@ -23,41 +23,6 @@ pub struct TagMatch {
 impl TagMatch {
     pub fn matches(&self, tags: &BTreeMap<String, String>) -> bool {
         tags.get(&self.key).is_some_and(|v| v == &self.value)
-    }
-}
-
-/// A family of resources vigil audits; `SERVICES` picks which.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Service {
-    S3,
-    Iam,
-    Ec2,
-    Rds,
-}
-
-impl Service {
-    pub const ALL: &'static [Service] = &[Service::S3, Service::Iam, Service::Ec2, Service::Rds];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Service::S3 => "s3",
-            Service::Iam => "iam",
-            Service::Ec2 => "ec2",
-            Service::Rds => "rds",
-        }
-    }
-
-    /// The service a resource type belongs to.
-    pub fn of(kind: ResourceType) -> Service {
-        use ResourceType as T;
-        match kind {
-            T::S3Bucket => Service::S3,
-            T::IamUser | T::IamRole | T::IamGroup | T::IamPolicy | T::Account => Service::Iam,
-            T::Ec2SecurityGroup | T::Ec2Vpc | T::Ec2Subnet | T::Ec2RouteTable | T::Ec2FlowLog | T::Ec2Volume | T::AccountRegion => {
-                Service::Ec2
-            }
-            T::RdsDbInstance => Service::Rds,
-        }
     }
 }
 
@@ -87,8 +52,8 @@ pub struct Settings {
     pub broad_managed_policies: Vec<String>,
     /// Roles never audited (besides service-linked roles, which never are).
     pub exempt_role_names: BTreeSet<String>,
-    /// The services audited (scans and events).
-    pub services: BTreeSet<Service>,
+    /// The services audited (scans and events), by registry name.
+    pub services: BTreeSet<String>,
     /// Ports that must never be open to the internet (`ec2_sg_open_high_risk_port`).
     pub high_risk_ports: BTreeSet<u16>,
     /// Ports meant to be public (`ec2_sg_open_to_world` ignores them).
@@ -102,52 +67,286 @@ pub const DEFAULT_HIGH_RISK_PORTS: &[u16] = &[
 ];
 
 impl Default for Settings {
+    /// Every setting at its registry default.
     fn default() -> Self {
-        Settings {
+        let mut s = Settings {
             table_name: None,
             topic_arn: None,
             alert_min_severity: Severity::Critical,
             regions: Vec::new(),
             scope_tag: None,
             scope_name_suffix: None,
-            exempt_tag: TagMatch { key: "EmergencyAccess".into(), value: "true".into() },
+            exempt_tag: TagMatch { key: String::new(), value: String::new() },
             trusted_account_ids: BTreeSet::new(),
             dry_run: false,
-            audit_concurrency: 16,
-            resolved_ttl_days: 90,
-            key_max_age_days: 90,
-            inactive_days: 90,
-            role_max_session_seconds: 14_400,
-            broad_managed_policies: vec!["PowerUserAccess".into(), "IAMFullAccess".into()],
-            exempt_role_names: ["OrganizationAccountAccessRole".to_string()].into_iter().collect(),
-            services: Service::ALL.iter().copied().collect(),
-            high_risk_ports: DEFAULT_HIGH_RISK_PORTS.iter().copied().collect(),
-            public_ports: [80, 443].into_iter().collect(),
+            audit_concurrency: 1,
+            resolved_ttl_days: 1,
+            key_max_age_days: 1,
+            inactive_days: 1,
+            role_max_session_seconds: 3600,
+            broad_managed_policies: Vec::new(),
+            exempt_role_names: BTreeSet::new(),
+            services: BTreeSet::new(),
+            high_risk_ports: BTreeSet::new(),
+            public_ports: BTreeSet::new(),
+        };
+        for setting in SETTINGS {
+            if let Some(value) = setting.default_value() {
+                // The registry's defaults are valid values; the tests prove it.
+                let _ = (setting.apply)(&mut s, &value);
+            }
+        }
+        s
+    }
+}
+
+/// A setting's default.
+#[derive(Debug, Clone, Copy)]
+pub enum Fallback {
+    /// Parsed like a value from the environment.
+    Value(&'static str),
+    /// Not set; the text says what that means.
+    Unset(&'static str),
+    /// Every registered service.
+    AllServices,
+    /// [`DEFAULT_HIGH_RISK_PORTS`].
+    HighRiskPorts,
+}
+
+/// One environment variable: its name, default, meaning, and how it is parsed and validated.
+pub struct Setting {
+    pub name: &'static str,
+    pub default: Fallback,
+    pub help: &'static str,
+    /// Parses, validates and stores a (trimmed, non-empty) value; `Err` says why it is invalid.
+    apply: fn(&mut Settings, &str) -> Result<(), String>,
+}
+
+impl Setting {
+    /// The default as a value to parse; `None` when the setting is unset by default.
+    pub fn default_value(&self) -> Option<String> {
+        match self.default {
+            Fallback::Value(v) => Some(v.to_string()),
+            Fallback::Unset(_) => None,
+            Fallback::AllServices => Some(crate::services::all().iter().map(|s| s.name()).collect::<Vec<_>>().join(",")),
+            Fallback::HighRiskPorts => Some(DEFAULT_HIGH_RISK_PORTS.iter().map(u16::to_string).collect::<Vec<_>>().join(",")),
+        }
+    }
+
+    /// The default as the README and `--help` show it.
+    pub fn default_text(&self) -> String {
+        match self.default {
+            Fallback::Unset(text) => text.to_string(),
+            _ => self.default_value().unwrap_or_default(),
         }
     }
 }
 
-/// The variables vigil reads, with their defaults and meaning; the README's table mirrors this.
-pub const VARIABLES: &[(&str, &str, &str)] = &[
-    ("TABLE_NAME", "(none: findings are not stored)", "DynamoDB table holding findings"),
-    ("TOPIC_ARN", "(none: no alerts)", "SNS topic that receives alerts"),
-    ("ALERT_MIN_SEVERITY", "CRITICAL", "lowest severity that alerts: INFO, LOW, MEDIUM, HIGH, CRITICAL"),
-    ("REGIONS", "the SDK region", "comma-separated regions to audit"),
-    ("SCOPE_TAG", "(none)", "only audit resources carrying this tag, as key=value"),
-    ("SCOPE_NAME_SUFFIX", "(none)", "only audit resources whose name ends with this suffix"),
-    ("EXEMPT_TAG", "EmergencyAccess=true", "resources with this tag get SUPPRESSED findings and never alert"),
-    ("TRUSTED_ACCOUNT_IDS", "(none)", "comma-separated 12-digit accounts that may be granted access"),
-    ("DRY_RUN", "false", "audit and log, but write nothing and publish nothing"),
-    ("AUDIT_CONCURRENCY", "16", "resources audited at once (1-256)"),
-    ("RESOLVED_TTL_DAYS", "90", "days a RESOLVED finding is kept before TTL expiry (1-3650)"),
-    ("KEY_MAX_AGE_DAYS", "90", "oldest an active IAM access key may be (1-3650)"),
-    ("INACTIVE_DAYS", "90", "days without use after which IAM credentials or a role count as unused (1-3650)"),
-    ("ROLE_MAX_SESSION_SECONDS", "14400", "longest acceptable role MaxSessionDuration (3600-43200)"),
-    ("BROAD_MANAGED_POLICIES", "PowerUserAccess,IAMFullAccess", "managed policy names or ARNs too broad to attach"),
-    ("EXEMPT_ROLE_NAMES", "OrganizationAccountAccessRole", "roles never audited (service-linked roles never are)"),
-    ("SERVICES", "s3,iam,ec2,rds", "the services to audit, comma-separated"),
-    ("HIGH_RISK_PORTS", "20,21,22,23,25,110,135,143,445,1433,1434,3000,3306,3389,4333,5000,5432,5500,5601,5984,6379,8080,8088,8888,9200,9300,11211,27017,27018", "ports never to open to the internet"),
-    ("PUBLIC_PORTS", "80,443", "ports meant to be open to the internet"),
+/// Every variable vigil reads. Parsing, defaults, validation, `vigil --help` and the README's
+/// configuration table all come from here.
+pub static SETTINGS: &[Setting] = &[
+    Setting {
+        name: "TABLE_NAME",
+        default: Fallback::Unset("(none: findings are not stored)"),
+        help: "DynamoDB table holding findings",
+        apply: |s, v| {
+            s.table_name = Some(v.to_string());
+            Ok(())
+        },
+    },
+    Setting {
+        name: "TOPIC_ARN",
+        default: Fallback::Unset("(none: no alerts)"),
+        help: "SNS topic that receives alerts",
+        apply: |s, v| {
+            if !v.starts_with("arn:") || v.split(':').count() != 6 {
+                return Err("expected an SNS topic ARN".into());
+            }
+            s.topic_arn = Some(v.to_string());
+            Ok(())
+        },
+    },
+    Setting {
+        name: "ALERT_MIN_SEVERITY",
+        default: Fallback::Value("CRITICAL"),
+        help: "lowest severity that alerts: INFO, LOW, MEDIUM, HIGH, CRITICAL",
+        apply: |s, v| {
+            s.alert_min_severity = Severity::parse(v).ok_or("expected INFO, LOW, MEDIUM, HIGH or CRITICAL")?;
+            Ok(())
+        },
+    },
+    Setting {
+        name: "REGIONS",
+        default: Fallback::Unset("the SDK region"),
+        help: "comma-separated regions to audit",
+        apply: |s, v| {
+            for r in list(v) {
+                let valid = r.split('-').count() >= 3 && r.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+                if !valid {
+                    return Err(format!("{r:?} is not a region name"));
+                }
+                if !s.regions.contains(&r) {
+                    s.regions.push(r);
+                }
+            }
+            Ok(())
+        },
+    },
+    Setting {
+        name: "SCOPE_TAG",
+        default: Fallback::Unset("(none)"),
+        help: "only audit resources carrying this tag, as key=value (types whose tags vigil reads)",
+        apply: |s, v| {
+            s.scope_tag = Some(parse_tag(v)?);
+            Ok(())
+        },
+    },
+    Setting {
+        name: "SCOPE_NAME_SUFFIX",
+        default: Fallback::Unset("(none)"),
+        help: "only audit resources whose name ends with this suffix (types whose id is a name)",
+        apply: |s, v| {
+            s.scope_name_suffix = Some(v.to_string());
+            Ok(())
+        },
+    },
+    Setting {
+        name: "EXEMPT_TAG",
+        default: Fallback::Value("EmergencyAccess=true"),
+        help: "resources with this tag get SUPPRESSED findings and never alert",
+        apply: |s, v| {
+            s.exempt_tag = parse_tag(v)?;
+            Ok(())
+        },
+    },
+    Setting {
+        name: "TRUSTED_ACCOUNT_IDS",
+        default: Fallback::Unset("(none)"),
+        help: "comma-separated 12-digit accounts that may be granted access",
+        apply: |s, v| {
+            for a in list(v) {
+                if a.len() != 12 || !a.chars().all(|c| c.is_ascii_digit()) {
+                    return Err(format!("{a:?} is not a 12-digit account id"));
+                }
+                s.trusted_account_ids.insert(a);
+            }
+            Ok(())
+        },
+    },
+    Setting {
+        name: "DRY_RUN",
+        default: Fallback::Value("false"),
+        help: "audit and log, but write nothing and publish nothing",
+        apply: |s, v| {
+            s.dry_run = match v.to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" => true,
+                "0" | "false" | "no" => false,
+                _ => return Err("expected true or false".into()),
+            };
+            Ok(())
+        },
+    },
+    Setting {
+        name: "AUDIT_CONCURRENCY",
+        default: Fallback::Value("16"),
+        help: "resources audited at once (1-256)",
+        apply: |s, v| {
+            s.audit_concurrency = number(v, 1, 256)? as usize;
+            Ok(())
+        },
+    },
+    Setting {
+        name: "RESOLVED_TTL_DAYS",
+        default: Fallback::Value("90"),
+        help: "days a RESOLVED finding is kept before TTL expiry (1-3650)",
+        apply: |s, v| {
+            s.resolved_ttl_days = number(v, 1, 3650)? as u32;
+            Ok(())
+        },
+    },
+    Setting {
+        name: "KEY_MAX_AGE_DAYS",
+        default: Fallback::Value("90"),
+        help: "oldest an active IAM access key may be (1-3650)",
+        apply: |s, v| {
+            s.key_max_age_days = number(v, 1, 3650)?;
+            Ok(())
+        },
+    },
+    Setting {
+        name: "INACTIVE_DAYS",
+        default: Fallback::Value("90"),
+        help: "days without use after which IAM credentials or a role count as unused (1-3650)",
+        apply: |s, v| {
+            s.inactive_days = number(v, 1, 3650)?;
+            Ok(())
+        },
+    },
+    Setting {
+        name: "ROLE_MAX_SESSION_SECONDS",
+        default: Fallback::Value("14400"),
+        help: "longest acceptable role MaxSessionDuration (3600-43200); the 12-hour maximum is flagged",
+        apply: |s, v| {
+            s.role_max_session_seconds = number(v, 3600, 43_200)? as i32;
+            Ok(())
+        },
+    },
+    Setting {
+        name: "BROAD_MANAGED_POLICIES",
+        default: Fallback::Value("PowerUserAccess,IAMFullAccess"),
+        help: "managed policy names or ARNs too broad to attach",
+        apply: |s, v| {
+            s.broad_managed_policies = list(v);
+            Ok(())
+        },
+    },
+    Setting {
+        name: "EXEMPT_ROLE_NAMES",
+        default: Fallback::Value("OrganizationAccountAccessRole"),
+        help: "roles never audited (service-linked roles never are)",
+        apply: |s, v| {
+            s.exempt_role_names = list(v).into_iter().collect();
+            Ok(())
+        },
+    },
+    Setting {
+        name: "SERVICES",
+        default: Fallback::AllServices,
+        help: "the services to audit, comma-separated",
+        apply: |s, v| {
+            let mut services = BTreeSet::new();
+            for name in list(v) {
+                let svc = crate::services::named(&name).ok_or_else(|| {
+                    let known: Vec<&str> = crate::services::all().iter().map(|s| s.name()).collect();
+                    format!("{name:?} is not one of {}", known.join(", "))
+                })?;
+                services.insert(svc.name().to_string());
+            }
+            if services.is_empty() {
+                return Err("name at least one service".into());
+            }
+            s.services = services;
+            Ok(())
+        },
+    },
+    Setting {
+        name: "HIGH_RISK_PORTS",
+        default: Fallback::HighRiskPorts,
+        help: "ports never to open to the internet",
+        apply: |s, v| {
+            s.high_risk_ports = ports(v)?;
+            Ok(())
+        },
+    },
+    Setting {
+        name: "PUBLIC_PORTS",
+        default: Fallback::Value("80,443"),
+        help: "ports meant to be open to the internet",
+        apply: |s, v| {
+            s.public_ports = ports(v)?;
+            Ok(())
+        },
+    },
 ];
 
 impl Settings {
@@ -159,125 +358,52 @@ impl Settings {
     /// Reads settings through `get`, so tests need not touch the process environment.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let mut s = Settings::default();
-        let var = |k: &str| get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
-        s.table_name = var("TABLE_NAME");
-        if let Some(v) = var("TOPIC_ARN") {
-            if !v.starts_with("arn:") || v.split(':').count() != 6 {
-                return Err(bad("TOPIC_ARN", &v, "expected an SNS topic ARN"));
-            }
-            s.topic_arn = Some(v);
-        }
-        if let Some(v) = var("ALERT_MIN_SEVERITY") {
-            s.alert_min_severity = Severity::parse(&v)
-                .ok_or_else(|| bad("ALERT_MIN_SEVERITY", &v, "expected INFO, LOW, MEDIUM, HIGH or CRITICAL"))?;
-        }
-        if let Some(v) = var("REGIONS") {
-            for r in v.split(',').map(str::trim).filter(|r| !r.is_empty()) {
-                let valid = r.split('-').count() >= 3
-                    && r.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-                if !valid {
-                    return Err(bad("REGIONS", &v, &format!("{r:?} is not a region name")));
-                }
-                if !s.regions.iter().any(|x| x == r) {
-                    s.regions.push(r.to_string());
-                }
-            }
-        }
-        if let Some(v) = var("SCOPE_TAG") {
-            s.scope_tag = Some(parse_tag("SCOPE_TAG", &v)?);
-        }
-        s.scope_name_suffix = var("SCOPE_NAME_SUFFIX");
-        if let Some(v) = var("EXEMPT_TAG") {
-            s.exempt_tag = parse_tag("EXEMPT_TAG", &v)?;
-        }
-        if let Some(v) = var("TRUSTED_ACCOUNT_IDS") {
-            for a in v.split(',').map(str::trim).filter(|a| !a.is_empty()) {
-                if a.len() != 12 || !a.chars().all(|c| c.is_ascii_digit()) {
-                    return Err(bad("TRUSTED_ACCOUNT_IDS", &v, &format!("{a:?} is not a 12-digit account id")));
-                }
-                s.trusted_account_ids.insert(a.to_string());
-            }
-        }
-        if let Some(v) = var("DRY_RUN") {
-            s.dry_run = match v.to_ascii_lowercase().as_str() {
-                "1" | "true" | "yes" => true,
-                "0" | "false" | "no" => false,
-                _ => return Err(bad("DRY_RUN", &v, "expected true or false")),
-            };
-        }
-        if let Some(v) = var("AUDIT_CONCURRENCY") {
-            s.audit_concurrency = match v.parse::<usize>() {
-                Ok(n) if (1..=256).contains(&n) => n,
-                _ => return Err(bad("AUDIT_CONCURRENCY", &v, "expected a whole number from 1 to 256")),
-            };
-        }
-        if let Some(v) = var("RESOLVED_TTL_DAYS") {
-            s.resolved_ttl_days = match v.parse::<u32>() {
-                Ok(n) if (1..=3650).contains(&n) => n,
-                _ => return Err(bad("RESOLVED_TTL_DAYS", &v, "expected a whole number from 1 to 3650")),
-            };
-        }
-        s.key_max_age_days = number(&var, "KEY_MAX_AGE_DAYS", 1, 3650)?.unwrap_or(s.key_max_age_days);
-        s.inactive_days = number(&var, "INACTIVE_DAYS", 1, 3650)?.unwrap_or(s.inactive_days);
-        s.role_max_session_seconds =
-            number(&var, "ROLE_MAX_SESSION_SECONDS", 3600, 43_200)?.map_or(s.role_max_session_seconds, |n| n as i32);
-        if let Some(v) = var("BROAD_MANAGED_POLICIES") {
-            s.broad_managed_policies = list(&v);
-        }
-        if let Some(v) = var("EXEMPT_ROLE_NAMES") {
-            s.exempt_role_names = list(&v).into_iter().collect();
-        }
-        if let Some(v) = var("SERVICES") {
-            let mut services = BTreeSet::new();
-            for name in list(&v) {
-                let svc = Service::ALL.iter().find(|x| x.as_str().eq_ignore_ascii_case(&name));
-                services.insert(*svc.ok_or_else(|| bad("SERVICES", &v, &format!("{name:?} is not one of s3, iam, ec2, rds")))?);
-            }
-            if services.is_empty() {
-                return Err(bad("SERVICES", &v, "name at least one service"));
-            }
-            s.services = services;
-        }
-        if let Some(v) = var("HIGH_RISK_PORTS") {
-            s.high_risk_ports = ports("HIGH_RISK_PORTS", &v)?;
-        }
-        if let Some(v) = var("PUBLIC_PORTS") {
-            s.public_ports = ports("PUBLIC_PORTS", &v)?;
+        for setting in SETTINGS {
+            let Some(value) = get(setting.name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty()) else { continue };
+            (setting.apply)(&mut s, &value).map_err(|reason| ConfigError { var: setting.name, value, reason })?;
         }
         Ok(s)
     }
+}
+
+/// The configuration table, as the README shows it; a test keeps the README in step.
+pub fn settings_markdown() -> String {
+    let mut out = String::from("| variable | default | meaning |\n|---|---|---|\n");
+    for s in SETTINGS {
+        out.push_str(&format!("| `{}` | {} | {} |\n", s.name, s.default_text(), s.help));
+    }
+    out
+}
+
+/// The settings as `vigil --help` lists them.
+pub fn settings_help() -> String {
+    let mut out = String::from("Environment (see README, Configuration):\n");
+    for s in SETTINGS {
+        out.push_str(&format!("  {:<26} {} [default: {}]\n", s.name, s.help, s.default_text()));
+    }
+    out
 }
 
 fn list(v: &str) -> Vec<String> {
     v.split(',').map(str::trim).filter(|x| !x.is_empty()).map(str::to_string).collect()
 }
 
-fn number(var: &impl Fn(&str) -> Option<String>, name: &'static str, min: i64, max: i64) -> Result<Option<i64>, ConfigError> {
-    let Some(v) = var(name) else { return Ok(None) };
+fn number(v: &str, min: i64, max: i64) -> Result<i64, String> {
     match v.parse::<i64>() {
-        Ok(n) if (min..=max).contains(&n) => Ok(Some(n)),
-        _ => Err(bad(name, &v, &format!("expected a whole number from {min} to {max}"))),
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(format!("expected a whole number from {min} to {max}")),
     }
 }
 
 /// A comma-separated list of ports from 0 to 65535.
-fn ports(var: &'static str, v: &str) -> Result<BTreeSet<u16>, ConfigError> {
-    list(v)
-        .iter()
-        .map(|p| p.parse::<u16>().map_err(|_| bad(var, v, &format!("{p:?} is not a port number (0-65535)"))))
-        .collect()
+fn ports(v: &str) -> Result<BTreeSet<u16>, String> {
+    list(v).iter().map(|p| p.parse::<u16>().map_err(|_| format!("{p:?} is not a port number (0-65535)"))).collect()
 }
 
-fn bad(var: &'static str, value: &str, reason: &str) -> ConfigError {
-    ConfigError { var, value: value.to_string(), reason: reason.to_string() }
-}
-
-fn parse_tag(var: &'static str, v: &str) -> Result<TagMatch, ConfigError> {
+fn parse_tag(v: &str) -> Result<TagMatch, String> {
     match v.split_once('=') {
-        Some((k, val)) if !k.trim().is_empty() => {
-            Ok(TagMatch { key: k.trim().to_string(), value: val.trim().to_string() })
-        }
-        _ => Err(bad(var, v, "expected key=value")),
+        Some((k, val)) if !k.trim().is_empty() => Ok(TagMatch { key: k.trim().to_string(), value: val.trim().to_string() }),
+        _ => Err("expected key=value".into()),
     }
 }
 
@@ -324,10 +450,37 @@ mod tests {
         let s = from(&[("HIGH_RISK_PORTS", "22, 3389"), ("PUBLIC_PORTS", "443"), ("SERVICES", "ec2,RDS")]).unwrap();
         assert_eq!(s.high_risk_ports.into_iter().collect::<Vec<_>>(), vec![22, 3389]);
         assert_eq!(s.public_ports.into_iter().collect::<Vec<_>>(), vec![443]);
-        assert_eq!(s.services.into_iter().collect::<Vec<_>>(), vec![Service::Ec2, Service::Rds]);
+        assert_eq!(s.services.into_iter().collect::<Vec<_>>(), vec!["ec2", "rds"]);
         let d = from(&[]).unwrap();
         assert_eq!(d.high_risk_ports.len(), 29);
         assert!(d.public_ports.contains(&80));
+    }
+
+    #[test]
+    fn registry_defaults_are_valid_and_complete() {
+        for s in SETTINGS {
+            if let Some(v) = s.default_value() {
+                let mut x = Settings::default();
+                assert!((s.apply)(&mut x, &v).is_ok(), "{} default {v:?} does not parse", s.name);
+            }
+        }
+        let names: BTreeSet<&str> = SETTINGS.iter().map(|s| s.name).collect();
+        assert_eq!(names.len(), SETTINGS.len(), "a variable is listed twice");
+        let d = Settings::default();
+        assert_eq!(d.services.len(), crate::services::all().len());
+        assert_eq!(d.exempt_role_names.iter().collect::<Vec<_>>(), vec!["OrganizationAccountAccessRole"]);
+        assert_eq!(d.resolved_ttl_days, 90);
+        assert_eq!(d.role_max_session_seconds, 14_400);
+    }
+
+    #[test]
+    fn readme_configuration_table_is_generated() {
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README.md");
+        assert!(
+            readme.contains(&settings_markdown()),
+            "README.md's configuration table drifted from the registry; paste `vigil settings`:\n{}",
+            settings_markdown()
+        );
     }
 
     #[test]

@@ -20,11 +20,48 @@ pub enum AwsErrorKind {
     Other,
 }
 
+/// An AWS operation (`s3:GetBucketPolicy`), named from the SDK's own types, never typed by hand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Operation {
+    /// The SDK crate's service name (`s3`, `iam`, `dynamodb`).
+    pub service: &'static str,
+    /// The operation (`GetBucketPolicy`).
+    pub name: &'static str,
+}
+
+impl Operation {
+    /// The operation whose error type is `E` (`aws_sdk_s3::…::GetBucketPolicyError`).
+    pub fn of<E>() -> Self {
+        Self::from_error_type(std::any::type_name::<E>())
+    }
+
+    fn from_error_type(path: &'static str) -> Self {
+        let krate = path.split("::").next().unwrap_or(path);
+        let last = path.rsplit("::").next().unwrap_or(path);
+        Operation {
+            service: krate.strip_prefix("aws_sdk_").unwrap_or(krate),
+            name: last.strip_suffix("Error").unwrap_or(last),
+        }
+    }
+}
+
+impl std::fmt::Display for Operation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.service, self.name)
+    }
+}
+
+impl serde::Serialize for Operation {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// A failed AWS call, with the operation that failed.
 #[derive(Debug, Clone, Error, serde::Serialize)]
 #[error("{operation} failed ({kind:?}{}): {message}", code.as_deref().map(|c| format!(", {c}")).unwrap_or_default())]
 pub struct AwsError {
-    pub operation: &'static str,
+    pub operation: Operation,
     pub kind: AwsErrorKind,
     pub code: Option<String>,
     pub message: String,
@@ -40,12 +77,19 @@ impl AwsError {
     }
 }
 
+/// A read that failed for one resource; the audit reports it and concludes nothing from it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReadFailure {
+    pub resource_arn: String,
+    pub error: AwsError,
+}
+
 /// What went wrong while handling one invocation.
 #[derive(Debug, Error)]
 pub enum HandlerError {
     /// The event itself is unusable: retrying the same input gives the same error.
     #[error("rejected event: {0}")]
-    BadEvent(#[from] crate::trigger::RouteError),
+    BadEvent(#[from] crate::router::RouteError),
     /// An AWS call failed in a way that a retry may fix (throttling, timeout, 5xx).
     #[error("transient AWS failure: {0}")]
     Transient(#[source] AwsError),
@@ -66,6 +110,20 @@ impl HandlerError {
         } else {
             HandlerError::Fatal(err)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operations_are_named_from_sdk_error_types() {
+        let op = Operation::from_error_type("aws_sdk_s3::operation::get_bucket_policy::GetBucketPolicyError");
+        assert_eq!(op.to_string(), "s3:GetBucketPolicy");
+        let op = Operation::from_error_type("aws_sdk_iam::operation::list_mfa_devices::ListMFADevicesError");
+        assert_eq!(op, Operation { service: "iam", name: "ListMFADevices" });
+        assert_eq!(serde_json::to_value(op).unwrap(), serde_json::json!("iam:ListMFADevices"));
     }
 }
 

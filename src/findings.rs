@@ -3,8 +3,9 @@
 //! One item per (resource, check). A failing check opens (or keeps open) its finding; a passing check
 //! resolves an open one; a later failure reopens it. An observation never overwrites a newer one.
 
-use crate::checks::{iam::risk_score, Check, Failure, Outcome};
-use crate::model::{ResourceRef, Severity};
+use crate::check::{Check, Failure, Outcome};
+use crate::model::{ResourceRef, ResourceType, Severity};
+use crate::service::Exposure;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -43,7 +44,7 @@ pub struct Finding {
     pub title: String,
     pub severity: Severity,
     pub status: Status,
-    pub resource_type: String,
+    pub resource_type: ResourceType,
     pub resource_id: String,
     pub account_id: String,
     pub region: String,
@@ -114,7 +115,7 @@ pub struct Evaluation {
     pub check: &'static Check,
     pub outcome: Outcome,
     /// How the resource is reachable (IAM principals); turns into the finding's risk score.
-    pub exposure: Option<Vec<&'static str>>,
+    pub exposure: Option<Vec<Exposure>>,
 }
 
 /// The observation being recorded.
@@ -136,6 +137,19 @@ impl Observation<'_> {
     fn expires_at(&self) -> Option<i64> {
         Some(self.at_epoch + i64::from(self.resolved_ttl_days) * 86_400)
     }
+}
+
+/// A 0-100 score combining a finding's severity with how exposed its resource is.
+pub fn risk_score(severity: Severity, exposure: &[Exposure]) -> u8 {
+    let base: u32 = match severity {
+        Severity::Critical => 70,
+        Severity::High => 50,
+        Severity::Medium => 30,
+        Severity::Low => 15,
+        Severity::Info => 5,
+    };
+    let extra: u32 = exposure.iter().map(|e| e.weight()).sum();
+    (base + extra).min(100) as u8
 }
 
 fn status_severity(status: Status, severity: Severity) -> String {
@@ -207,7 +221,7 @@ fn failing(eval: &Evaluation, failure: &Failure, prev: Option<&Finding>, obs: &O
         title: check.title.to_string(),
         severity,
         status,
-        resource_type: r.kind.as_str().to_string(),
+        resource_type: r.kind,
         resource_id: r.id.clone(),
         account_id: r.account.clone(),
         region: r.region.clone(),
@@ -236,7 +250,7 @@ fn failing(eval: &Evaluation, failure: &Failure, prev: Option<&Finding>, obs: &O
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::s3::{public_policy, versioning_disabled};
+    use crate::services::s3::checks::{public_policy, versioning_disabled};
 
     fn obs<'a>(r: &'a ResourceRef, at: &str, exempt: bool) -> Observation<'a> {
         Observation {
@@ -259,7 +273,7 @@ mod tests {
     }
 
     fn bucket() -> ResourceRef {
-        ResourceRef::bucket("b", "123456789012", "us-east-1")
+        ResourceRef::new(crate::services::s3::BUCKET, "b", "123456789012", "us-east-1")
     }
 
     const T1: &str = "2026-11-01T00:00:00.000Z";
@@ -338,10 +352,10 @@ mod tests {
 
     #[test]
     fn conditional_severity_and_risk_score_are_stored() {
-        use crate::checks::iam::admin_access;
-        let r = ResourceRef::new(crate::model::ResourceType::IamUser, "u", "123456789012", "us-east-1");
+        use crate::services::iam::checks::admin_access;
+        let r = ResourceRef::new(crate::services::iam::USER, "u", "123456789012", "us-east-1");
         let failure = Failure { detail: "x".into(), severity: Some(Severity::High), evidence: Some(serde_json::json!({"a":1})) };
-        let eval = Evaluation { check: &admin_access::CHECK, outcome: Outcome::Fail(failure), exposure: Some(vec!["active access key"]) };
+        let eval = Evaluation { check: &admin_access::CHECK, outcome: Outcome::Fail(failure), exposure: Some(vec![Exposure::ActiveAccessKey]) };
         let c = reconcile(&[], &[eval], &obs(&r, T1, false));
         assert_eq!(c[0].finding.severity, Severity::High);
         assert_eq!(c[0].finding.status_severity, "OPEN#HIGH");

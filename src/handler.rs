@@ -1,15 +1,18 @@
 //! The one handler behind the Lambda and the CLI: route the event, run the audit, classify errors.
 
-use crate::audit::{Engine, Progress, RunReport};
+use crate::alert::SnsSink;
 use crate::aws::{self, CallRecorder, Clients};
 use crate::config::{ConfigError, Settings};
+use crate::engine::ports::{AlertSink, FindingStore};
+use crate::engine::{Engine, Progress, RunReport};
 use crate::error::{AwsError, HandlerError};
-use crate::model::truncate_millis;
+use crate::model::{truncate_millis, Arn};
+use crate::router::{self, Decision};
+use crate::service::ReadCx;
 use crate::store::Store;
-use crate::trigger::{self, Decision};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 /// Why vigil could not start.
@@ -29,29 +32,65 @@ pub struct RunOptions {
     /// Overrides `DRY_RUN`.
     pub dry_run: Option<bool>,
     pub progress: Option<Arc<dyn Progress>>,
+    /// The ARN of the invoked function (the Lambda's invocation context): its account is the
+    /// audited account, so a cold start needs no AWS call to learn it.
+    pub function_arn: Option<String>,
 }
 
 /// Long-lived state: settings and clients, built once per cold start.
 pub struct Vigil {
     pub settings: Settings,
     pub clients: Clients,
-    pub account_id: String,
+    /// The audited account: known at start (CLI, tests), or learned from the first invocation.
+    account: OnceLock<String>,
     store: Option<Store>,
+    sink: Option<SnsSink>,
 }
 
 impl Vigil {
-    /// Reads the environment, builds the clients and learns the account (one STS call).
+    /// Reads the environment, builds the clients and learns the account (one STS call): the CLI.
     pub async fn from_env() -> Result<Self, StartError> {
+        let vigil = Self::from_env_unresolved().await?;
+        let account_id = vigil.clients.account_id().await.map_err(StartError::Account)?;
+        let _ = vigil.account.set(account_id);
+        Ok(vigil)
+    }
+
+    /// Reads the environment and builds the clients without any AWS call: the Lambda's cold
+    /// start. The account is learned from the first invocation's function ARN.
+    pub async fn from_env_unresolved() -> Result<Self, StartError> {
         let settings = Settings::from_env()?;
         let sdk = aws::load_sdk_config().await;
         let clients = Clients::new(&sdk, CallRecorder::from_env());
-        let account_id = clients.account_id().await.map_err(StartError::Account)?;
-        Ok(Self::new(settings, clients, account_id))
+        Ok(Self::build(settings, clients, OnceLock::new()))
     }
 
     pub fn new(settings: Settings, clients: Clients, account_id: String) -> Self {
+        Self::build(settings, clients, OnceLock::from(account_id))
+    }
+
+    fn build(settings: Settings, clients: Clients, account: OnceLock<String>) -> Self {
         let store = settings.table_name.as_ref().map(|t| Store::new(clients.dynamodb.clone(), t.clone()));
-        Vigil { settings, clients, account_id, store }
+        let sink = settings.topic_arn.as_ref().map(|t| SnsSink { client: clients.sns.clone(), topic_arn: t.clone() });
+        Vigil { settings, clients, account, store, sink }
+    }
+
+    /// The audited account, once known.
+    pub fn account_id(&self) -> Option<&str> {
+        self.account.get().map(String::as_str)
+    }
+
+    /// The audited account: known, or the invoked function's, or (last resort) asked of STS.
+    async fn resolve_account(&self, function_arn: Option<&str>) -> Result<&str, HandlerError> {
+        if let Some(known) = self.account.get() {
+            return Ok(known);
+        }
+        let from_arn = function_arn.and_then(Arn::parse).filter(|a| a.has_account()).map(|a| a.account.to_string());
+        let account = match from_arn {
+            Some(a) => a,
+            None => self.clients.account_id().await.map_err(HandlerError::from_aws)?,
+        };
+        Ok(self.account.get_or_init(|| account))
     }
 
     pub fn store(&self) -> Option<&Store> {
@@ -64,17 +103,17 @@ impl Vigil {
     pub async fn handle(&self, event: &Value, opts: &RunOptions) -> Result<RunReport, HandlerError> {
         let started = Instant::now();
         let calls_before = self.clients.recorder.snapshot();
-        let decision = trigger::route(event)?;
+        let decision = router::route(event)?;
+        let account_id = self.resolve_account(opts.function_arn.as_deref()).await?;
         let now = truncate_millis(opts.as_of.unwrap_or_else(Utc::now));
         let engine = Engine {
-            clients: &self.clients,
-            settings: &self.settings,
-            store: self.store.as_ref(),
-            account_id: &self.account_id,
+            services: crate::services::all(),
+            cx: ReadCx::new(&self.clients, &self.settings, account_id),
+            store: self.store.as_ref().map(|s| s as &dyn FindingStore),
+            sink: self.sink.as_ref().map(|s| s as &dyn AlertSink),
             now,
             dry_run: opts.dry_run.unwrap_or(self.settings.dry_run),
             progress: opts.progress.clone(),
-            policy_cache: Default::default(),
         };
         let is_event = matches!(decision, Decision::Resources { .. });
         let mut report = match &decision {

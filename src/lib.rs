@@ -1,19 +1,22 @@
-//! vigil: an AWS security auditor. Events flow trigger → collect → checks → findings → store → alert.
+//! vigil: an AWS security auditor. Events flow router → service reads → the judge → findings →
+//! store → alerts.
 //!
-//! The Lambda (`bootstrap`) and the CLI (`vigil`) are thin shells over [`handler::Vigil`].
+//! The core (this crate's top-level modules) names no AWS service; each service is one folder
+//! under [`services`], registered by one line there. The Lambda (`bootstrap`) and the CLI
+//! (`vigil`) are thin shells over [`handler::Vigil`].
 
 pub mod alert;
-pub mod audit;
 pub mod aws;
-pub mod checks;
-pub mod collect;
+pub mod check;
 pub mod config;
+pub mod engine;
 pub mod error;
 pub mod findings;
 pub mod handler;
 pub mod model;
 pub mod policy;
 pub mod report;
-pub mod snapshot;
+pub mod router;
+pub mod service;
+pub mod services;
 pub mod store;
-pub mod trigger;

@@ -4,98 +4,125 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// A supported resource type, named by its CloudFormation type name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum ResourceType {
-    #[serde(rename = "AWS::S3::Bucket")]
-    S3Bucket,
-    #[serde(rename = "AWS::IAM::User")]
-    IamUser,
-    #[serde(rename = "AWS::IAM::Role")]
-    IamRole,
-    #[serde(rename = "AWS::IAM::Group")]
-    IamGroup,
-    /// A customer managed policy; its id is its ARN.
-    #[serde(rename = "AWS::IAM::Policy")]
-    IamPolicy,
-    /// Account-wide settings (password policy, root user); AWS Config's name for the account.
-    #[serde(rename = "AWS::::Account")]
-    Account,
-    #[serde(rename = "AWS::EC2::SecurityGroup")]
-    Ec2SecurityGroup,
-    #[serde(rename = "AWS::EC2::VPC")]
-    Ec2Vpc,
-    /// Routed from subnet events and resolved to its VPC at audit time; findings are the VPC's.
-    #[serde(rename = "AWS::EC2::Subnet")]
-    Ec2Subnet,
-    /// Routed from route events and resolved to its VPC at audit time. Its id may be an
-    /// association id (`rtbassoc-`) when the event names nothing else.
-    #[serde(rename = "AWS::EC2::RouteTable")]
-    Ec2RouteTable,
-    /// Routed from DeleteFlowLogs (which names only the flow log): the region's VPCs are re-read.
-    #[serde(rename = "AWS::EC2::FlowLog")]
-    Ec2FlowLog,
-    #[serde(rename = "AWS::EC2::Volume")]
-    Ec2Volume,
-    #[serde(rename = "AWS::RDS::DBInstance")]
-    RdsDbInstance,
-    /// Regional account settings (EBS encryption by default). Its id is the account.
-    #[serde(rename = "AWS::::AccountRegion")]
-    AccountRegion,
+/// What vigil knows about one resource type. Each service declares its types as constants
+/// (`services/<service>/mod.rs`); the core reads them only through these fields.
+#[derive(Debug)]
+pub struct TypeInfo {
+    /// The CloudFormation type name (`AWS::S3::Bucket`): the stored `resource_type`.
+    pub name: &'static str,
+    /// The finding key (ARN) of a resource of this type.
+    pub arn: fn(&ResourceRef) -> String,
+    /// Whether vigil reads this type's tags, so `SCOPE_TAG` and `EXEMPT_TAG` apply to it.
+    pub tags: bool,
+    /// Whether its id is a name that `SCOPE_NAME_SUFFIX` applies to.
+    pub named: bool,
+    /// Whether it lives in a region (`REGIONS` applies) rather than account-wide.
+    pub regional: bool,
+    /// Whether findings are kept under it; `false` for types that only locate another resource
+    /// (a subnet locates its VPC).
+    pub has_findings: bool,
+    /// How tables name a resource: `prefix/<last segment of its id>` (`user/alice`); `None` shows
+    /// the id as it is.
+    pub short: Option<&'static str>,
 }
 
+/// A supported resource type: a handle on its [`TypeInfo`]. Compared, ordered and serialised by
+/// its CloudFormation name, so stored items read the same whatever the handle.
+#[derive(Clone, Copy)]
+pub struct ResourceType(pub &'static TypeInfo);
+
 impl ResourceType {
-    pub const ALL: &'static [ResourceType] = &[
-        ResourceType::S3Bucket,
-        ResourceType::IamUser,
-        ResourceType::IamRole,
-        ResourceType::IamGroup,
-        ResourceType::IamPolicy,
-        ResourceType::Account,
-        ResourceType::Ec2SecurityGroup,
-        ResourceType::Ec2Vpc,
-        ResourceType::Ec2Subnet,
-        ResourceType::Ec2RouteTable,
-        ResourceType::Ec2FlowLog,
-        ResourceType::Ec2Volume,
-        ResourceType::RdsDbInstance,
-        ResourceType::AccountRegion,
-    ];
-
     pub fn as_str(self) -> &'static str {
-        match self {
-            ResourceType::S3Bucket => "AWS::S3::Bucket",
-            ResourceType::IamUser => "AWS::IAM::User",
-            ResourceType::IamRole => "AWS::IAM::Role",
-            ResourceType::IamGroup => "AWS::IAM::Group",
-            ResourceType::IamPolicy => "AWS::IAM::Policy",
-            ResourceType::Account => "AWS::::Account",
-            ResourceType::Ec2SecurityGroup => "AWS::EC2::SecurityGroup",
-            ResourceType::Ec2Vpc => "AWS::EC2::VPC",
-            ResourceType::Ec2Subnet => "AWS::EC2::Subnet",
-            ResourceType::Ec2RouteTable => "AWS::EC2::RouteTable",
-            ResourceType::Ec2FlowLog => "AWS::EC2::FlowLog",
-            ResourceType::Ec2Volume => "AWS::EC2::Volume",
-            ResourceType::RdsDbInstance => "AWS::RDS::DBInstance",
-            ResourceType::AccountRegion => "AWS::::AccountRegion",
-        }
+        self.0.name
     }
 
-    /// Whether findings are kept under this type. Subnets, route tables and flow logs only locate
-    /// the VPC whose findings an event changes.
+    pub fn info(self) -> &'static TypeInfo {
+        self.0
+    }
+
+    /// Whether findings are kept under this type.
     pub fn has_findings(self) -> bool {
-        !matches!(self, ResourceType::Ec2Subnet | ResourceType::Ec2RouteTable | ResourceType::Ec2FlowLog)
+        self.0.has_findings
     }
 
-    /// Whether resources of this type are IAM principals (users, roles, groups).
-    pub fn is_iam_principal(self) -> bool {
-        matches!(self, ResourceType::IamUser | ResourceType::IamRole | ResourceType::IamGroup)
+    /// The registered type with this name.
+    pub fn named(name: &str) -> Option<ResourceType> {
+        crate::services::resource_types().find(|t| t.as_str() == name)
+    }
+}
+
+/// Account-wide settings (password policy, root user, account-level switches); AWS Config's name
+/// for the account. Any service may judge it; its id is the account.
+pub const ACCOUNT: ResourceType = ResourceType(&TypeInfo {
+    name: "AWS::::Account",
+    arn: |r| format!("arn:{}:iam::{}:root", partition(&r.region), r.account),
+    tags: false,
+    named: false,
+    regional: false,
+    has_findings: true,
+    short: Some("account"),
+});
+
+/// Regional account settings (EBS encryption by default, and later recorders and detectors). Its
+/// id is the account.
+pub const ACCOUNT_REGION: ResourceType = ResourceType(&TypeInfo {
+    name: "AWS::::AccountRegion",
+    arn: |r| format!("arn:{}:ec2:{}:{}:account", partition(&r.region), r.region, r.account),
+    tags: false,
+    named: false,
+    regional: true,
+    has_findings: true,
+    short: None,
+});
+
+impl PartialEq for ResourceType {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for ResourceType {}
+
+impl std::hash::Hash for ResourceType {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state)
+    }
+}
+
+impl PartialOrd for ResourceType {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for ResourceType {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl fmt::Debug for ResourceType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
 impl fmt::Display for ResourceType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.pad(self.as_str())
+    }
+}
+
+impl Serialize for ResourceType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ResourceType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        ResourceType::named(&name).ok_or_else(|| serde::de::Error::custom(format!("unknown resource type {name:?}")))
     }
 }
 
@@ -112,94 +139,52 @@ pub struct ResourceRef {
 }
 
 impl ResourceRef {
-    pub fn bucket(name: impl Into<String>, account: impl Into<String>, region: impl Into<String>) -> Self {
-        ResourceRef::new(ResourceType::S3Bucket, name, account, region)
-    }
-
     pub fn new(kind: ResourceType, id: impl Into<String>, account: impl Into<String>, region: impl Into<String>) -> Self {
         ResourceRef { kind, id: id.into(), account: account.into(), region: region.into() }
     }
 
     /// The resource's ARN, the key of its findings.
-    ///
-    /// IAM users, roles and groups are keyed by name without their path (names are unique in an
-    /// account, and CloudTrail events carry only the name), so an event and a scan meet on one key.
     pub fn arn(&self) -> String {
-        let p = partition(&self.region);
-        let (account, id) = (&self.account, &self.id);
-        match self.kind {
-            ResourceType::S3Bucket => format!("arn:{p}:s3:::{id}"),
-            ResourceType::IamUser => format!("arn:{p}:iam::{account}:user/{id}"),
-            ResourceType::IamRole => format!("arn:{p}:iam::{account}:role/{id}"),
-            ResourceType::IamGroup => format!("arn:{p}:iam::{account}:group/{id}"),
-            ResourceType::IamPolicy => id.clone(),
-            ResourceType::Account => format!("arn:{p}:iam::{account}:root"),
-            ResourceType::Ec2SecurityGroup => self.ec2_arn("security-group"),
-            ResourceType::Ec2Vpc => self.ec2_arn("vpc"),
-            ResourceType::Ec2Subnet => self.ec2_arn("subnet"),
-            ResourceType::Ec2RouteTable => self.ec2_arn("route-table"),
-            ResourceType::Ec2FlowLog => self.ec2_arn("vpc-flow-log"),
-            ResourceType::Ec2Volume => self.ec2_arn("volume"),
-            ResourceType::RdsDbInstance => format!("arn:{p}:rds:{}:{account}:db:{id}", self.region),
-            ResourceType::AccountRegion => format!("arn:{p}:ec2:{}:{account}:account", self.region),
-        }
+        (self.kind.0.arn)(self)
     }
 
-    fn ec2_arn(&self, kind: &str) -> String {
-        format!("arn:{}:ec2:{}:{}:{kind}/{}", partition(&self.region), self.region, self.account, self.id)
-    }
-
-    /// Parses an ARN given by an operator. Account and region come from the ARN where it has them.
+    /// Parses an ARN given by an operator: the services registered in [`crate::services`] each
+    /// recognise their own. Account and region come from the ARN where it has them.
     pub fn from_arn(arn: &str) -> Option<Self> {
+        let parsed = Arn::parse(arn)?;
+        crate::services::parse_arn(&parsed)
+    }
+}
+
+/// An ARN split into its fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arn<'a> {
+    pub whole: &'a str,
+    pub partition: &'a str,
+    pub service: &'a str,
+    pub region: &'a str,
+    pub account: &'a str,
+    /// Everything after the account field (`user/path/name`, `db:orders`, a bucket name).
+    pub resource: &'a str,
+}
+
+impl<'a> Arn<'a> {
+    pub fn parse(arn: &'a str) -> Option<Self> {
         let mut parts = arn.splitn(6, ':');
-        let (prefix, _partition, service, region, account, rest) = (
-            parts.next()?,
-            parts.next()?,
-            parts.next()?,
-            parts.next()?,
-            parts.next()?,
-            parts.next()?,
-        );
-        if prefix != "arn" {
-            return None;
-        }
-        let named = |kind: ResourceType, path: &str| {
-            let name = path.rsplit('/').next().filter(|n| !n.is_empty())?;
-            Some(ResourceRef::new(kind, name, account, region))
-        };
-        match service {
-            "s3" if !rest.is_empty() && !rest.contains('/') && account.is_empty() => {
-                Some(ResourceRef::bucket(rest, account, region))
-            }
-            "iam" if account.len() == 12 => match rest.split_once('/') {
-                None if rest == "root" => Some(ResourceRef::new(ResourceType::Account, account, account, region)),
-                Some(("user", path)) => named(ResourceType::IamUser, path),
-                Some(("role", path)) => named(ResourceType::IamRole, path),
-                Some(("group", path)) => named(ResourceType::IamGroup, path),
-                Some(("policy", path)) if !path.is_empty() => {
-                    Some(ResourceRef::new(ResourceType::IamPolicy, arn, account, region))
-                }
-                _ => None,
-            },
-            "ec2" if account.len() == 12 && !region.is_empty() => {
-                let kind = match rest.split_once('/') {
-                    None if rest == "account" => return Some(ResourceRef::new(ResourceType::AccountRegion, account, account, region)),
-                    Some(("security-group", _)) => ResourceType::Ec2SecurityGroup,
-                    Some(("vpc", _)) => ResourceType::Ec2Vpc,
-                    Some(("subnet", _)) => ResourceType::Ec2Subnet,
-                    Some(("route-table", _)) => ResourceType::Ec2RouteTable,
-                    Some(("vpc-flow-log", _)) => ResourceType::Ec2FlowLog,
-                    Some(("volume", _)) => ResourceType::Ec2Volume,
-                    _ => return None,
-                };
-                rest.split_once('/').and_then(|(_, id)| named(kind, id))
-            }
-            "rds" if account.len() == 12 && !region.is_empty() => match rest.split_once(':') {
-                Some(("db", name)) if !name.is_empty() => Some(ResourceRef::new(ResourceType::RdsDbInstance, name, account, region)),
-                _ => None,
-            },
-            _ => None,
-        }
+        let (prefix, partition, service, region, account, resource) =
+            (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+        (prefix == "arn").then_some(Arn { whole: arn, partition, service, region, account, resource })
+    }
+
+    /// The last `/`-separated segment of the resource, when it is not empty (a name without its path).
+    pub fn last_segment(&self, after: &str) -> Option<&'a str> {
+        let rest = self.resource.strip_prefix(after)?;
+        rest.rsplit('/').next().filter(|n| !n.is_empty())
+    }
+
+    /// Whether the account field is a 12-digit account id.
+    pub fn has_account(&self) -> bool {
+        self.account.len() == 12 && self.account.bytes().all(|b| b.is_ascii_digit())
     }
 }
 
@@ -271,55 +256,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bucket_arn_round_trips() {
-        let r = ResourceRef::from_arn("arn:aws:s3:::my-bucket").expect("parses");
-        assert_eq!(r.kind, ResourceType::S3Bucket);
-        assert_eq!(r.id, "my-bucket");
-        assert_eq!(r.arn(), "arn:aws:s3:::my-bucket");
-    }
-
-    #[test]
-    fn iam_arns_parse_by_name_without_path() {
-        let u = ResourceRef::from_arn("arn:aws:iam::123456789012:user/division/alice").expect("user");
-        assert_eq!((u.kind, u.id.as_str()), (ResourceType::IamUser, "alice"));
-        assert_eq!(u.arn(), "arn:aws:iam::123456789012:user/alice");
-        let r = ResourceRef::from_arn("arn:aws:iam::123456789012:role/service-role/deployer").expect("role");
-        assert_eq!(r.arn(), "arn:aws:iam::123456789012:role/deployer");
-        let p = ResourceRef::from_arn("arn:aws:iam::123456789012:policy/team/ci").expect("policy");
-        assert_eq!((p.kind, p.arn().as_str()), (ResourceType::IamPolicy, "arn:aws:iam::123456789012:policy/team/ci"));
-        let a = ResourceRef::from_arn("arn:aws:iam::123456789012:root").expect("account");
-        assert_eq!(a.kind, ResourceType::Account);
-        assert_eq!(a.arn(), "arn:aws:iam::123456789012:root");
-        assert!(ResourceRef::from_arn("arn:aws:iam::aws:policy/AdministratorAccess").is_none(), "AWS managed policies are not audited");
-        assert!(ResourceRef::from_arn("arn:aws:iam::123456789012:user/").is_none());
-    }
-
-    #[test]
-    fn network_arns_round_trip() {
-        for arn in [
-            "arn:aws:ec2:eu-west-1:123456789012:security-group/sg-0abc",
-            "arn:aws:ec2:eu-west-1:123456789012:vpc/vpc-0abc",
-            "arn:aws:ec2:eu-west-1:123456789012:volume/vol-0abc",
-            "arn:aws:rds:eu-west-1:123456789012:db:orders",
-            "arn:aws:ec2:eu-west-1:123456789012:account",
-        ] {
-            let r = ResourceRef::from_arn(arn).unwrap_or_else(|| panic!("{arn} parses"));
-            assert_eq!(r.arn(), arn);
-            assert_eq!(r.region, "eu-west-1");
-        }
-        assert!(ResourceRef::from_arn("arn:aws:ec2:eu-west-1:123456789012:instance/i-1").is_none());
-        assert!(ResourceRef::from_arn("arn:aws:rds:eu-west-1:123456789012:cluster:c").is_none());
-    }
-
-    #[test]
-    fn object_arns_and_garbage_are_not_buckets() {
-        assert!(ResourceRef::from_arn("arn:aws:s3:::b/key").is_none());
-        assert!(ResourceRef::from_arn("arn:aws:s3:::").is_none());
-        assert!(ResourceRef::from_arn("not-an-arn").is_none());
-        assert!(ResourceRef::from_arn("arn:aws:sqs:us-east-1:123456789012:q").is_none());
-    }
-
-    #[test]
     fn severities_order_and_parse() {
         assert!(Severity::Critical > Severity::High);
         assert_eq!(Severity::parse("high"), Some(Severity::High));
@@ -330,5 +266,30 @@ mod tests {
     fn timestamps_have_fixed_width() {
         let t = DateTime::parse_from_rfc3339("2026-01-02T03:04:05Z").unwrap().with_timezone(&Utc);
         assert_eq!(timestamp(t), "2026-01-02T03:04:05.000Z");
+    }
+
+    #[test]
+    fn account_types_key_on_the_account() {
+        let a = ResourceRef::new(ACCOUNT, "123456789012", "123456789012", "us-east-1");
+        assert_eq!(a.arn(), "arn:aws:iam::123456789012:root");
+        let r = ResourceRef::new(ACCOUNT_REGION, "123456789012", "123456789012", "cn-north-1");
+        assert_eq!(r.arn(), "arn:aws-cn:ec2:cn-north-1:123456789012:account");
+        assert_eq!(ResourceRef::from_arn("arn:aws:iam::123456789012:root").map(|x| x.arn()), Some(a.arn()));
+        assert_eq!(ResourceRef::from_arn("arn:aws:ec2:cn-north-1:123456789012:account"), Some(r));
+    }
+
+    #[test]
+    fn garbage_is_not_an_arn() {
+        assert!(ResourceRef::from_arn("not-an-arn").is_none());
+        assert!(ResourceRef::from_arn("arn:aws:sqs:us-east-1:123456789012:q").is_none());
+        assert!(Arn::parse("arn:aws:s3").is_none());
+    }
+
+    #[test]
+    fn types_serialise_by_name() {
+        assert_eq!(serde_json::to_value(ACCOUNT).unwrap(), serde_json::json!("AWS::::Account"));
+        let back: ResourceType = serde_json::from_value(serde_json::json!("AWS::::AccountRegion")).unwrap();
+        assert_eq!(back, ACCOUNT_REGION);
+        assert!(serde_json::from_value::<ResourceType>(serde_json::json!("AWS::Nope::Thing")).is_err());
     }
 }

@@ -1,10 +1,9 @@
 //! Rendering of a run: the findings table and summary for the terminal, and the `vigil report`
 //! files (`audit.json` with the privilege escalation paths, `recommendations.json`).
 
-use crate::audit::RunReport;
+use crate::engine::RunReport;
 use crate::findings::Finding;
-use crate::model::Severity;
-use serde::Serialize;
+use crate::model::{ResourceType, Severity};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -55,13 +54,9 @@ pub fn findings_table(findings: &[Finding]) -> String {
 
 /// The resource as a person reads it: a bucket or user name, or the policy's name for a policy.
 fn short_id(f: &Finding) -> String {
-    match f.resource_type.as_str() {
-        "AWS::IAM::Policy" => format!("policy/{}", f.resource_id.rsplit('/').next().unwrap_or(&f.resource_id)),
-        "AWS::IAM::User" => format!("user/{}", f.resource_id),
-        "AWS::IAM::Role" => format!("role/{}", f.resource_id),
-        "AWS::IAM::Group" => format!("group/{}", f.resource_id),
-        "AWS::::Account" => format!("account/{}", f.resource_id),
-        _ => f.resource_id.clone(),
+    match f.resource_type.info().short {
+        Some(prefix) => format!("{prefix}/{}", f.resource_id.rsplit('/').next().unwrap_or(&f.resource_id)),
+        None => f.resource_id.clone(),
     }
 }
 
@@ -114,58 +109,6 @@ pub fn summary(r: &RunReport) -> String {
     out
 }
 
-/// One escalation path of one principal, as `audit.json` lists it.
-#[derive(Debug, Serialize)]
-pub struct EscalationEntry {
-    pub principal: String,
-    pub principal_type: String,
-    pub path: String,
-    pub conditional: bool,
-    pub actions: Vec<Value>,
-}
-
-/// The privilege escalation paths recorded in the findings' evidence.
-pub fn escalation_paths(findings: &[Finding]) -> Vec<EscalationEntry> {
-    let mut out = Vec::new();
-    for f in findings.iter().filter(|f| f.check_id == "iam_privilege_escalation") {
-        let paths = f.evidence.as_ref().and_then(|e| e.get("paths")).and_then(Value::as_array);
-        for p in paths.into_iter().flatten() {
-            let actions = p.get("actions").and_then(Value::as_array).cloned().unwrap_or_default();
-            let actions = actions
-                .into_iter()
-                .map(|a| {
-                    let sources: Vec<String> = strings(a.get("sources"));
-                    let mut policies: Vec<String> = sources.iter().map(|s| policy_of(s)).collect();
-                    policies.dedup();
-                    json!({
-                        "action": a.get("action"),
-                        "policies": policies,
-                        "statements": sources,
-                        "conditions": a.get("gates"),
-                    })
-                })
-                .collect();
-            out.push(EscalationEntry {
-                principal: f.resource_arn.clone(),
-                principal_type: f.resource_type.clone(),
-                path: p.get("path").and_then(Value::as_str).unwrap_or_default().to_string(),
-                conditional: p.get("conditional").and_then(Value::as_bool).unwrap_or(false),
-                actions,
-            });
-        }
-    }
-    out
-}
-
-fn strings(v: Option<&Value>) -> Vec<String> {
-    v.and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).map(str::to_string).collect()
-}
-
-/// `"<policy> statement N"` → `"<policy>"`.
-fn policy_of(source: &str) -> String {
-    source.rsplit_once(" statement ").map(|(p, _)| p).unwrap_or(source).to_string()
-}
-
 /// `audit.json`: every current finding, a summary, and the escalation paths.
 pub fn audit_document(r: &RunReport, account_id: &str) -> Value {
     let mut by_severity = BTreeMap::new();
@@ -174,7 +117,7 @@ pub fn audit_document(r: &RunReport, account_id: &str) -> Value {
         *by_severity.entry(f.severity.as_str()).or_insert(0u64) += 1;
         *by_check.entry(f.check_id.as_str()).or_default() += 1;
     }
-    json!({
+    let mut doc = json!({
         "account_id": account_id,
         "observed_at": r.observed_at,
         "summary": {
@@ -189,66 +132,31 @@ pub fn audit_document(r: &RunReport, account_id: &str) -> Value {
             "aws_calls": r.calls.total(),
         },
         "findings": r.findings,
-        "privilege_escalation_paths": escalation_paths(&r.findings),
-    })
-}
-
-/// The least-privilege change one finding calls for.
-fn recommend(f: &Finding) -> String {
-    let ev = f.evidence.as_ref();
-    let list = |key: &str| strings(ev.and_then(|e| e.get(key))).into_iter().map(|s| policy_of(&s)).collect::<Vec<_>>().join(", ");
-    match f.check_id.as_str() {
-        "iam_admin_access" => format!(
-            "Replace {} with a policy scoped to the services and resources this principal uses (IAM Access Advisor lists them).",
-            list("policies")
-        ),
-        "iam_broad_managed_policy" => format!("Replace {} with a policy scoped to the actions this principal uses.", list("policies")),
-        "iam_privilege_escalation" => {
-            let paths: Vec<String> = ev
-                .and_then(|e| e.get("paths"))
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .map(|p| {
-                    let actions: Vec<String> = p
-                        .get("actions")
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten()
-                        .map(|a| {
-                            let from: Vec<String> = strings(a.get("sources")).iter().map(|s| policy_of(s)).collect();
-                            format!("{} (from {})", a.get("action").and_then(Value::as_str).unwrap_or("?"), from.join(", "))
-                        })
-                        .collect();
-                    format!("{}: {}", p.get("path").and_then(Value::as_str).unwrap_or("?"), actions.join(" + "))
-                })
-                .collect();
-            format!("Remove, or constrain to harmless resources, the permissions of each path: {}.", paths.join("; "))
+    });
+    // Sections the services add (IAM: privilege escalation paths).
+    if let Some(doc) = doc.as_object_mut() {
+        for service in crate::services::all() {
+            for (name, section) in service.report_sections(&r.findings) {
+                doc.insert(name.to_string(), section);
+            }
         }
-        "iam_user_access_key_stale" => format!("Rotate the access key: create a new one, switch its users, delete the old one ({}).", f.detail),
-        "iam_user_multiple_active_keys" => "Remove the unused access key: deactivate the one not used recently, then delete it.".into(),
-        "iam_user_inactive" => format!("Remove unused credentials (console password, access keys) or delete the user ({}).", f.detail),
-        "iam_user_console_no_mfa" => "Require MFA: enable an MFA device, or remove the console password if it is not needed.".into(),
-        "iam_role_cross_account_no_external_id" => {
-            format!("Add ExternalId: a StringEquals sts:ExternalId condition for account(s) {}.", list("accounts"))
-        }
-        "iam_role_trust_any_principal" => "Restrict the trust policy: name the accounts or roles that may assume it.".into(),
-        "iam_role_long_session" => "Lower MaxSessionDuration to one hour unless longer sessions are needed.".into(),
-        "iam_role_unused" => "Delete the unused role after checking its last activity.".into(),
-        _ => f.remediation.clone(),
     }
+    doc
 }
 
-/// `recommendations.json`: least-privilege recommendations grouped by principal (IAM findings).
+/// `recommendations.json`: the change each finding calls for (its check's advice), grouped by
+/// resource. IAM principals come first in importance, but every audited resource is listed; the
+/// grouping key keeps its historical name, `principal`.
 pub fn recommendations(findings: &[Finding]) -> Value {
-    let mut by_principal: BTreeMap<&str, (String, Vec<Value>)> = BTreeMap::new();
-    for f in findings.iter().filter(|f| f.resource_type.starts_with("AWS::IAM::") || f.resource_type == "AWS::::Account") {
-        let entry = by_principal.entry(f.resource_arn.as_str()).or_insert_with(|| (f.resource_type.clone(), Vec::new()));
+    let mut by_principal: BTreeMap<&str, (ResourceType, Vec<Value>)> = BTreeMap::new();
+    for f in findings {
+        let entry = by_principal.entry(f.resource_arn.as_str()).or_insert_with(|| (f.resource_type, Vec::new()));
+        let recommendation = crate::check::by_id(&f.check_id).map_or_else(|| f.remediation.clone(), |c| c.advise(f));
         entry.1.push(json!({
             "check_id": f.check_id,
             "severity": f.severity,
             "risk_score": f.risk_score,
-            "recommendation": recommend(f),
+            "recommendation": recommendation,
         }));
     }
     Value::Array(

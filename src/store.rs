@@ -4,26 +4,18 @@
 //! `status_severity` (`OPEN#CRITICAL`), sort key `opened_at`, so "OPEN findings of severity X, newest
 //! first" is one Query.
 
-use crate::aws::classify;
-use crate::error::AwsError;
+use crate::aws::{classify, each_page};
+pub use crate::engine::ports::StoreError;
+use crate::engine::ports::FindingStore;
 use crate::findings::{Change, Finding, Status};
-use crate::model::Severity;
+use crate::model::{ResourceType, Severity};
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
+use futures::future::BoxFuture;
+use futures::FutureExt;
 use std::collections::HashMap;
 
 pub const GSI_NAME: &str = "by_status_severity";
-
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error(transparent)]
-    Aws(#[from] AwsError),
-    /// Another writer changed the item since it was read; re-read and recompute.
-    #[error("a finding changed since it was read (concurrent or newer observation)")]
-    Conflict,
-    #[error("stored item is not a finding: {0}")]
-    Decode(String),
-}
 
 /// The findings table.
 #[derive(Debug, Clone)]
@@ -39,8 +31,8 @@ impl Store {
 
     /// Every finding of one resource (one Query, paginated).
     pub async fn for_resource(&self, arn: &str) -> Result<Vec<Finding>, StoreError> {
-        let mut out = Vec::new();
-        let mut pages = self
+        let mut items = Vec::new();
+        let pages = self
             .client
             .query()
             .table_name(&self.table)
@@ -49,11 +41,8 @@ impl Store {
             .consistent_read(true)
             .into_paginator()
             .send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify("dynamodb:Query", &e))?;
-            out.extend(decode(page.items())?);
-        }
-        Ok(out)
+        each_page(pages, |page| items.extend(page.items.unwrap_or_default())).await?;
+        decode(&items)
     }
 
     /// Writes each change as its own conditional PutItem, concurrently: the item must still carry
@@ -79,7 +68,7 @@ impl Store {
             Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
                 Err(StoreError::Conflict)
             }
-            Err(e) => Err(classify("dynamodb:PutItem", &e).into()),
+            Err(e) => Err(classify(&e).into()),
         }
     }
 
@@ -99,7 +88,7 @@ impl Store {
         match res {
             Ok(_) => Ok(()),
             Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Ok(()),
-            Err(e) => Err(classify("dynamodb:UpdateItem", &e).into()),
+            Err(e) => Err(classify(&e).into()),
         }
     }
 
@@ -122,7 +111,7 @@ impl Store {
             .into_paginator()
             .send();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify("dynamodb:Query", &e))?;
+            let page = page.map_err(|e| classify(&e))?;
             out.extend(decode(page.items())?);
             if limit.is_some_and(|l| out.len() >= l) {
                 out.truncate(limit.unwrap_or(usize::MAX));
@@ -145,18 +134,31 @@ impl Store {
         Ok(out)
     }
 
-    /// ARNs of resources of one type and account that have OPEN or SUPPRESSED findings.
-    pub async fn active_resources(&self, resource_types: &[&str], account: &str) -> Result<Vec<(String, String)>, StoreError> {
-        let mut arns = Vec::new();
+    /// OPEN or SUPPRESSED findings of these types in one account (GSI Queries, no Scan).
+    pub async fn active(&self, types: &[ResourceType], account: &str) -> Result<Vec<Finding>, StoreError> {
+        let mut out = Vec::new();
         for status in [Status::Open, Status::Suppressed] {
-            for f in self.list(Some(status), None).await? {
-                let pair = (f.resource_type, f.resource_arn);
-                if resource_types.contains(&pair.0.as_str()) && f.account_id == account && !arns.contains(&pair) {
-                    arns.push(pair);
-                }
-            }
+            out.extend(self.list(Some(status), None).await?.into_iter().filter(|f| types.contains(&f.resource_type) && f.account_id == account));
         }
-        Ok(arns)
+        Ok(out)
+    }
+}
+
+impl FindingStore for Store {
+    fn for_resource<'a>(&'a self, arn: &'a str) -> BoxFuture<'a, Result<Vec<Finding>, StoreError>> {
+        Store::for_resource(self, arn).boxed()
+    }
+
+    fn commit<'a>(&'a self, changes: &'a [Change]) -> BoxFuture<'a, Vec<Result<(), StoreError>>> {
+        Store::commit(self, changes).boxed()
+    }
+
+    fn clear_alert_pending<'a>(&'a self, f: &'a Finding) -> BoxFuture<'a, Result<(), StoreError>> {
+        Store::clear_alert_pending(self, f).boxed()
+    }
+
+    fn active<'a>(&'a self, types: &'a [ResourceType], account: &'a str) -> BoxFuture<'a, Result<Vec<Finding>, StoreError>> {
+        Store::active(self, types, account).boxed()
     }
 }
 

@@ -48,7 +48,7 @@ fn route_gives_the_documented_decision_for_every_event_file() {
 
 #[test]
 fn every_supported_event_has_a_sample() {
-    for (source, name) in vigil::trigger::supported_events() {
+    for (source, name) in vigil::router::supported_events() {
         let dir = source.trim_end_matches(".amazonaws.com");
         assert!(repo().join(format!("events/{dir}/{name}.json")).exists(), "no sample for {name}");
     }
@@ -88,12 +88,12 @@ fn template_event_pattern_lists_exactly_the_routed_events() {
     let pattern = &t["Resources"]["AuditorFunction"]["Properties"]["Events"]["ChangeEvents"]["Properties"]["Pattern"];
     let names: BTreeSet<String> =
         pattern["detail"]["eventName"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
-    let routed: BTreeSet<String> = vigil::trigger::supported_events().into_iter().map(|(_, n)| n.to_string()).collect();
+    let routed: BTreeSet<String> = vigil::router::supported_events().into_iter().map(|(_, n)| n.to_string()).collect();
     assert_eq!(names, routed);
     let sources: BTreeSet<String> =
         pattern["detail"]["eventSource"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
     let routed_sources: BTreeSet<String> =
-        vigil::trigger::supported_events().into_iter().map(|(s, _)| s.to_string()).collect();
+        vigil::router::supported_events().into_iter().map(|(s, _)| s.to_string()).collect();
     assert_eq!(sources, routed_sources);
     let props = &t["Resources"]["AuditorFunction"]["Properties"];
     assert_eq!(props["Runtime"], "provided.al2023");

@@ -8,7 +8,6 @@ use aws_sdk_iam::Client as Iam;
 use common::*;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
-use vigil::config::Service;
 use vigil::findings::{Finding, Status};
 use vigil::handler::RunOptions;
 use vigil::model::Severity;
@@ -195,7 +194,7 @@ type Row = (String, String, Status, Severity);
 fn rows(findings: &[Finding]) -> BTreeSet<Row> {
     findings
         .iter()
-        .filter(|f| f.resource_type.starts_with("AWS::IAM::") || f.resource_type == "AWS::::Account")
+        .filter(|f| f.resource_type.as_str().starts_with("AWS::IAM::") || f.resource_type.as_str() == "AWS::::Account")
         .map(|f| (short(f), f.check_id.clone(), f.status, f.severity))
         .collect()
 }
@@ -250,7 +249,7 @@ async fn full_scan_reports_exactly_the_expected_iam_findings() {
     let w = World::new().await;
     let entities = seed(&w).await;
     assert!(entities >= 50, "{entities} entities");
-    let report = w.vigil(w.only(&[Service::Iam])).handle(&json!({"scan":"full"}), &RunOptions::default()).await.unwrap();
+    let report = w.vigil(w.only(&["iam"])).handle(&json!({"scan":"full"}), &RunOptions::default()).await.unwrap();
     let got = rows(&w.items().await);
     let want = expected_now();
     let missing: Vec<_> = want.difference(&got).collect();
@@ -284,7 +283,7 @@ async fn full_scan_reports_exactly_the_expected_iam_findings() {
     assert!(!alerted.contains("iam_role_long_session"));
 
     // A second scan changes nothing and alerts nothing.
-    let again = w.vigil(w.only(&[Service::Iam])).handle(&json!({"scan":"full"}), &RunOptions::default()).await.unwrap();
+    let again = w.vigil(w.only(&["iam"])).handle(&json!({"scan":"full"}), &RunOptions::default()).await.unwrap();
     assert_eq!(again.alerts.len(), 0);
     assert_eq!(rows(&w.items().await), want);
 }
@@ -308,7 +307,7 @@ async fn age_checks_use_as_of() {
             .max_password_age(90)
     };
     strong(&iam).send().await.unwrap();
-    let vigil = w.vigil(w.only(&[Service::Iam]));
+    let vigil = w.vigil(w.only(&["iam"]));
     let now = chrono::Utc::now();
     let today = vigil.handle(&json!({"scan":"full"}), &RunOptions { as_of: Some(now), ..Default::default() }).await.unwrap();
     assert!(rows(&today.findings).is_empty(), "{:#?}", rows(&today.findings));
@@ -332,7 +331,7 @@ fn iam_event(name: &str, params: Value) -> Value {
     e
 }
 
-fn iam_ops(report: &vigil::audit::RunReport) -> BTreeSet<String> {
+fn iam_ops(report: &vigil::engine::RunReport) -> BTreeSet<String> {
     report.calls.operations.keys().filter(|o| o.starts_with("iam:")).cloned().collect()
 }
 
@@ -353,7 +352,7 @@ async fn each_event_family_rereads_only_its_entity() {
     role(&iam, "app-runner", &service_trust("ecs-tasks.amazonaws.com")).await;
     let ci = managed(&iam, "ci-deploy", json!([{"Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::artifacts/*"}])).await;
     iam.attach_role_policy().role_name("app-runner").policy_arn(&ci).send().await.unwrap();
-    let vigil = w.vigil(w.only(&[Service::Iam]));
+    let vigil = w.vigil(w.only(&["iam"]));
     vigil.handle(&json!({"scan":"full"}), &RunOptions::default()).await.unwrap();
 
     // User, permissions: AttachUserPolicy re-reads carol's policies and groups, nothing else.

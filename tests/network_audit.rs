@@ -10,8 +10,7 @@ use aws_sdk_rds::Client as Rds;
 use common::*;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
-use vigil::audit::RunReport;
-use vigil::config::Service;
+use vigil::engine::RunReport;
 use vigil::findings::Status;
 use vigil::handler::RunOptions;
 
@@ -249,7 +248,7 @@ fn expected(s: &Seeded) -> BTreeSet<(String, String)> {
 }
 
 fn network_settings(w: &World) -> vigil::config::Settings {
-    w.only(&[Service::Ec2, Service::Rds])
+    w.only(&["ec2", "rds"])
 }
 
 /// The EC2 and RDS operations of a run, with their counts.

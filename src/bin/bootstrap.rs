@@ -27,7 +27,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         .with_target(false)
         .without_time()
         .init();
-    let vigil = match Vigil::from_env().await {
+    // No AWS call here: the account comes from each invocation's function ARN.
+    let vigil = match Vigil::from_env_unresolved().await {
         Ok(v) => v,
         Err(e) => {
             tracing::error!(error = %cause_chain(&e), "vigil cannot start");
@@ -36,7 +37,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     };
     let vigil = &vigil;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        let opts = RunOptions::default();
+        let opts = RunOptions { function_arn: Some(event.context.invoked_function_arn.clone()), ..RunOptions::default() };
         match vigil.handle(&event.payload, &opts).await {
             Ok(report) => Ok(serde_json::to_value(&report).unwrap_or(Value::Null)),
             // Bad input: retrying cannot help, so the invocation succeeds with a rejection, and the

@@ -6,14 +6,19 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use vigil::audit::{Progress, RunReport};
+use vigil::engine::{Progress, RunReport};
 use vigil::error::cause_chain;
 use vigil::findings::Status;
 use vigil::handler::{RunOptions, Vigil};
 use vigil::model::Severity;
 
 #[derive(Parser)]
-#[command(name = "vigil", version, about = "AWS security auditor: full scans, event re-audits, findings with a lifecycle")]
+#[command(
+    name = "vigil",
+    version,
+    about = "AWS security auditor: full scans, event re-audits, findings with a lifecycle",
+    after_help = vigil::config::settings_help()
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -63,7 +68,9 @@ enum Command {
     },
     /// Print the router's decision for an event file, without calling AWS.
     Route { file: PathBuf },
-    /// List the check catalogue.
+    /// List the settings (environment variables), as the README's configuration table.
+    Settings,
+    /// List the check catalogue, service by service.
     Checks {
         #[arg(long, value_enum, default_value = "table")]
         format: CatalogueFormat,
@@ -140,21 +147,27 @@ fn read_event(file: &PathBuf) -> Result<Vec<u8>, AnyError> {
 async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
     match cli.command {
         Command::Route { file } => {
-            let decision = vigil::trigger::route_bytes(&read_event(&file)?)?;
+            let decision = vigil::router::route_bytes(&read_event(&file)?)?;
             println!("{}", serde_json::to_string(&decision)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Checks { format } => {
             match format {
-                CatalogueFormat::Markdown => print!("{}", vigil::checks::catalogue_markdown()),
+                CatalogueFormat::Markdown => print!("{}", vigil::check::catalogue_markdown()),
                 CatalogueFormat::Table => {
-                    println!("{:<44}  {:<8}  {:<22}  TITLE", "ID", "SEVERITY", "RESOURCE TYPES");
-                    for c in vigil::checks::CHECKS {
-                        let types: Vec<&str> = c.resource_types.iter().map(|t| t.as_str().trim_start_matches("AWS::")).collect();
-                        println!("{:<44}  {:<8}  {:<22}  {}", c.id, c.severity, types.join(","), c.title);
+                    println!("{:<8}  {:<44}  {:<8}  {:<22}  TITLE", "SERVICE", "ID", "SEVERITY", "RESOURCE TYPES");
+                    for service in vigil::services::all() {
+                        for c in service.checks() {
+                            let types: Vec<&str> = c.resource_types.iter().map(|t| t.as_str().trim_start_matches("AWS::")).collect();
+                            println!("{:<8}  {:<44}  {:<8}  {:<22}  {}", service.name(), c.id, c.severity, types.join(","), c.title);
+                        }
                     }
                 }
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Settings => {
+            print!("{}", vigil::config::settings_markdown());
             Ok(ExitCode::SUCCESS)
         }
         Command::Scan(run) => execute(serde_json::json!({"scan": "full"}), run, true).await,
@@ -165,7 +178,7 @@ async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
         }
         Command::Report { out, run } => {
             let vigil = Vigil::from_env().await?;
-            let opts = RunOptions { as_of: run.as_of, dry_run: run.dry_run.then_some(true), progress: None };
+            let opts = RunOptions { as_of: run.as_of, dry_run: run.dry_run.then_some(true), progress: None, function_arn: None };
             let report = vigil.handle(&serde_json::json!({"scan": "full"}), &opts).await?;
             std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
             let write = |name: &str, v: &Value| -> Result<(), AnyError> {
@@ -173,9 +186,10 @@ async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
                 std::fs::write(&path, serde_json::to_string_pretty(v)?).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
                 Ok(())
             };
-            write("audit.json", &vigil::report::audit_document(&report, &vigil.account_id))?;
+            let audit = vigil::report::audit_document(&report, vigil.account_id().unwrap_or_default());
+            write("audit.json", &audit)?;
             write("recommendations.json", &vigil::report::recommendations(&report.findings))?;
-            let paths = vigil::report::escalation_paths(&report.findings).len();
+            let paths = audit["privilege_escalation_paths"].as_array().map_or(0, Vec::len);
             println!(
                 "Wrote {0}/audit.json ({1} findings, {paths} escalation paths) and {0}/recommendations.json",
                 out.display(),
@@ -206,7 +220,7 @@ async fn execute(event: Value, args: RunArgs, progress: bool) -> Result<ExitCode
         );
         Arc::new(Bar(pb)) as Arc<dyn Progress>
     });
-    let opts = RunOptions { as_of: args.as_of, dry_run: args.dry_run.then_some(true), progress: bar };
+    let opts = RunOptions { as_of: args.as_of, dry_run: args.dry_run.then_some(true), progress: bar, function_arn: None };
     let report: RunReport = vigil.handle(&event, &opts).await?;
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&report.findings)?),

@@ -125,12 +125,12 @@ impl World {
 
     /// Settings auditing S3 only (the S3 tests' account has no IAM seeding).
     pub fn s3_settings(&self) -> Settings {
-        self.only(&[vigil::config::Service::S3])
+        self.only(&["s3"])
     }
 
     /// Settings auditing only these services.
-    pub fn only(&self, services: &[vigil::config::Service]) -> Settings {
-        Settings { services: services.iter().copied().collect(), ..self.settings() }
+    pub fn only(&self, services: &[&str]) -> Settings {
+        Settings { services: services.iter().map(|s| s.to_string()).collect(), ..self.settings() }
     }
 
     /// The handler as the Lambda builds it, with these settings.
@@ -320,65 +320,79 @@ pub fn template() -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-/// Where `cargo lambda watch` builds: beside the main target dir.
-fn lambda_target_dir() -> PathBuf {
-    let base = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| repo().join("target"));
-    base.join("cargo-lambda")
-}
-
 /// The built `vigil` binary (tests get its path from cargo; examples find it beside themselves).
 pub fn vigil_bin() -> PathBuf {
-    if let Some(p) = option_env!("CARGO_BIN_EXE_vigil") {
-        return PathBuf::from(p);
+    match option_env!("CARGO_BIN_EXE_vigil") {
+        Some(p) => PathBuf::from(p),
+        None => beside_me("vigil"),
     }
+}
+
+/// The built Lambda `bootstrap` binary, found the same way.
+pub fn bootstrap_bin() -> PathBuf {
+    match option_env!("CARGO_BIN_EXE_bootstrap") {
+        Some(p) => PathBuf::from(p),
+        None => beside_me("bootstrap"),
+    }
+}
+
+fn beside_me(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("current exe");
     let mut dir = exe.parent().expect("exe dir").to_path_buf();
     if dir.ends_with("deps") || dir.ends_with("examples") {
         dir.pop();
     }
-    dir.join("vigil")
+    dir.join(name)
 }
 
-/// `cargo lambda watch`, stopped with its whole process group on drop.
+/// cargo-lambda's Lambda emulator (`cargo lambda watch --only-lambda-apis`) driving the
+/// `bootstrap` binary this build already made, so the AWS SDK is never compiled a second time.
+/// Both processes are stopped on drop.
 pub struct Watch {
-    child: Child,
+    emulator: Child,
+    function: Child,
     pub port: u16,
 }
 
 impl Watch {
     pub fn start(w: &World) -> Watch {
         let port = free_port();
-        let mut cmd = Command::new(venv_bin("cargo-lambda"));
-        cmd.args(["lambda", "watch", "--bin", "bootstrap", "--ignore-changes", "--invoke-port", &port.to_string()])
+        let emulator = Command::new(venv_bin("cargo-lambda"))
+            .args(["lambda", "watch", "--only-lambda-apis", "--invoke-port", &port.to_string()])
             .current_dir(repo())
-            // cargo-lambda builds with its own flags; a separate target dir keeps it from
-            // invalidating the test build's dependencies (and vice versa).
-            .env("CARGO_TARGET_DIR", lambda_target_dir())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .expect("start cargo lambda watch");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "cargo lambda watch did not listen on {port}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let mut function = Command::new(bootstrap_bin());
+        function
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("AWS_LAMBDA_RUNTIME_API", format!("http://127.0.0.1:{port}/.rt/bootstrap"))
+            .env("AWS_LAMBDA_FUNCTION_NAME", "bootstrap")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512")
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", REGION)
+            .env("AWS_ENDPOINT_URL", &w.moto.endpoint)
+            .env("TABLE_NAME", &w.table)
+            .env("TOPIC_ARN", &w.topic_arn)
+            .env("RUST_LOG", "info")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .process_group(0);
-        let mut vars = vec![
-            ("AWS_ACCESS_KEY_ID", "testing".to_string()),
-            ("AWS_SECRET_ACCESS_KEY", "testing".to_string()),
-            ("AWS_REGION", REGION.to_string()),
-            ("AWS_ENDPOINT_URL", w.moto.endpoint.clone()),
-            ("TABLE_NAME", w.table.clone()),
-            ("TOPIC_ARN", w.topic_arn.clone()),
-            ("RUST_LOG", "info".to_string()),
-        ];
-        if let Ok(log) = std::env::var("VIGIL_OPS_LOG") {
-            vars.push(("VIGIL_OPS_LOG", log));
+        if let Some(log) = std::env::var_os("VIGIL_OPS_LOG") {
+            function.env("VIGIL_OPS_LOG", log);
         }
-        for (k, v) in vars {
-            cmd.arg("--env-var").arg(format!("{k}={v}"));
-        }
-        let child = cmd.spawn().expect("start cargo lambda watch");
-        let deadline = Instant::now() + Duration::from_secs(120);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "cargo lambda watch did not listen on {port}");
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        Watch { child, port }
+        let function = function.spawn().expect("start the bootstrap binary");
+        Watch { emulator, function, port }
     }
 
     /// Invokes the function with an events/ file; returns its JSON response.
@@ -403,8 +417,10 @@ impl Watch {
 
 impl Drop for Watch {
     fn drop(&mut self) {
-        let _ = Command::new("kill").arg("--").arg(format!("-{}", self.child.id())).status();
-        let _ = self.child.wait();
+        for child in [&mut self.function, &mut self.emulator] {
+            let _ = Command::new("kill").arg("--").arg(format!("-{}", child.id())).status();
+            let _ = child.wait();
+        }
     }
 }
 

@@ -1,0 +1,504 @@
+//! The engine: one audit pipeline for every service and every trigger.
+//!
+//! A full scan asks each enabled service for its listing; an event asks the service that routed it
+//! to read one resource. Either way every snapshot goes through [`Engine::judge`], the one place
+//! that applies scope, exemption, evaluation, counting and reconciliation. A failed read concludes
+//! nothing, so it can never resolve a finding; only a complete listing allows a deletion sweep.
+
+pub mod ports;
+pub mod scope;
+#[cfg(test)]
+mod tests;
+
+use crate::alert::Alert;
+use crate::check::{Context, Outcome};
+use crate::error::{AwsError, AwsErrorKind, ReadFailure};
+use crate::findings::{self, Change, Evaluation, Finding, Observation, Status, Transition};
+use crate::model::{timestamp, ResourceRef, ResourceType};
+use crate::router::Target;
+use crate::service::{Listing, Read, ReadCx, Scan, Service, Unit};
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use ports::{AlertSink, FindingStore, StoreError};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// Receives progress of a full scan (the CLI draws a bar with it).
+pub trait Progress: Send + Sync {
+    fn start(&self, total: u64);
+    fn advance(&self);
+    fn finish(&self);
+}
+
+/// A failure recorded during a run. Nothing is concluded from the read that failed.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditError {
+    pub resource: String,
+    pub operation: String,
+    pub kind: AwsErrorKind,
+    pub code: Option<String>,
+    pub message: String,
+    pub retryable: bool,
+    /// vigil's own store or alert sink failed, rather than a read of an audited resource.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub infrastructure: bool,
+}
+
+impl AuditError {
+    fn new(resource: &str, e: &AwsError) -> Self {
+        AuditError {
+            resource: resource.to_string(),
+            operation: e.operation.to_string(),
+            kind: e.kind,
+            code: e.code.clone(),
+            message: e.message.clone(),
+            retryable: e.is_retryable(),
+            infrastructure: false,
+        }
+    }
+
+    fn read(f: &ReadFailure) -> Self {
+        AuditError::new(&f.resource_arn, &f.error)
+    }
+
+    /// A failure of vigil's own store or alert sink.
+    fn infrastructure(resource: &str, e: &AwsError) -> Self {
+        AuditError { infrastructure: true, ..AuditError::new(resource, e) }
+    }
+
+    fn store(resource: &str, e: StoreError) -> Self {
+        match e {
+            StoreError::Aws(e) => AuditError::infrastructure(resource, &e),
+            StoreError::Conflict => AuditError {
+                resource: resource.to_string(),
+                operation: "store:commit".into(),
+                kind: AwsErrorKind::Throttled,
+                code: Some("ConditionalCheckFailed".into()),
+                message: format!("findings kept changing concurrently after {COMMIT_ATTEMPTS} attempts"),
+                retryable: true,
+                infrastructure: true,
+            },
+            StoreError::Decode(message) => AuditError {
+                resource: resource.to_string(),
+                operation: "store:decode".into(),
+                kind: AwsErrorKind::Other,
+                code: None,
+                message,
+                retryable: false,
+                infrastructure: true,
+            },
+        }
+    }
+
+    /// Whether the failure is vigil's own infrastructure (store, alerts) rather than an audited read.
+    pub fn is_infrastructure(&self) -> bool {
+        self.infrastructure
+    }
+
+    /// The failure as an error for the invocation's result.
+    pub fn to_aws_error(&self) -> AwsError {
+        AwsError {
+            operation: crate::error::Operation { service: "vigil", name: "audit" },
+            kind: self.kind,
+            code: self.code.clone(),
+            message: format!("{}: {}", self.operation, self.message),
+        }
+    }
+}
+
+/// What one run did. Serialized (without the finding and alert lists) as the Lambda's response.
+#[derive(Debug, Default, Serialize)]
+pub struct RunReport {
+    /// `full_scan`, `resources` or `ignored`.
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ignored_reason: Option<String>,
+    pub observed_at: String,
+    pub dry_run: bool,
+    pub resources_audited: u64,
+    pub resources_skipped: u64,
+    pub resources_deleted: u64,
+    /// (resource, check) pairs evaluated, and how many passed.
+    pub evaluated: u64,
+    pub passed: u64,
+    pub compliance_score: Option<f64>,
+    pub transitions: BTreeMap<Transition, u64>,
+    pub alerts_sent: u64,
+    pub audit_errors: Vec<AuditError>,
+    /// Resource types whose enumeration failed: their deletions were not swept.
+    pub incomplete_types: Vec<ResourceType>,
+    pub calls: crate::aws::CallStats,
+    pub wall_ms: u64,
+    /// Current failing findings of the audited resources (OPEN or SUPPRESSED).
+    #[serde(skip)]
+    pub findings: Vec<Finding>,
+    /// Alerts due in this run (published unless dry run or no sink).
+    #[serde(skip)]
+    pub alerts: Vec<Alert>,
+}
+
+/// The outcome of judging (or failing to read) one resource.
+#[derive(Debug, Default)]
+struct Audited {
+    changes: Vec<Change>,
+    evaluated: u64,
+    passed: u64,
+    errors: Vec<AuditError>,
+    skipped: bool,
+    deleted: bool,
+    /// Governed resources to audit next (a group's members, a policy's principals).
+    follow: Vec<Target>,
+    /// Resources whose related resources (of any service) are to be audited next.
+    related: Vec<ResourceRef>,
+}
+
+impl Audited {
+    fn skipped() -> Self {
+        Audited { skipped: true, ..Default::default() }
+    }
+
+    fn failed(f: &ReadFailure) -> Self {
+        Audited { errors: vec![AuditError::read(f)], ..Default::default() }
+    }
+}
+
+enum Verdict<'e> {
+    Evaluated { evals: &'e [Evaluation], exempt: bool },
+    Deleted,
+}
+
+/// How many rounds of governed resources an event follows (policy → group → members).
+const FOLLOW_DEPTH: usize = 2;
+
+/// Re-reads and recomputes this many times when a concurrent writer wins.
+const COMMIT_ATTEMPTS: usize = 3;
+
+/// One run's audit machinery, borrowing the long-lived clients, store and sink.
+pub struct Engine<'a> {
+    /// The services this run may use (the registry, or test doubles).
+    pub services: &'a [&'a dyn Service],
+    pub cx: ReadCx<'a>,
+    pub store: Option<&'a dyn FindingStore>,
+    pub sink: Option<&'a dyn AlertSink>,
+    pub now: DateTime<Utc>,
+    pub dry_run: bool,
+    pub progress: Option<Arc<dyn Progress>>,
+}
+
+impl Engine<'_> {
+    fn context(&self) -> Context {
+        let s = self.cx.settings;
+        Context {
+            account_id: self.cx.account_id.to_string(),
+            trusted_accounts: s.trusted_account_ids.clone(),
+            now: self.now,
+            partition: self.cx.partition(),
+            key_max_age_days: s.key_max_age_days,
+            inactive_days: s.inactive_days,
+            role_max_session_seconds: s.role_max_session_seconds,
+            broad_policies: s.broad_managed_policies.clone(),
+            high_risk_ports: s.high_risk_ports.clone(),
+            public_ports: s.public_ports.clone(),
+        }
+    }
+
+    /// The services `SERVICES` enables.
+    fn enabled(&self) -> impl Iterator<Item = &dyn Service> + '_ {
+        self.services.iter().copied().filter(|s| self.cx.settings.services.contains(s.name()))
+    }
+
+    fn service(&self, name: &str) -> Option<&dyn Service> {
+        self.enabled().find(|s| s.name() == name)
+    }
+
+    /// Audits everything the enabled services list, then resolves the findings of resources that
+    /// are gone (only for types, and regions, whose listing completed).
+    pub async fn full_scan(&self) -> RunReport {
+        let mut report = RunReport { kind: "full_scan".into(), ..Default::default() };
+        let mut results = Vec::new();
+        let mut complete: Vec<Listing> = Vec::new();
+        let mut listed = BTreeSet::new();
+        let default_region = self.cx.clients.default_region();
+        for service in self.enabled() {
+            let regions = if service.global() { vec![default_region.clone()] } else { self.cx.regions() };
+            for region in &regions {
+                let scan: Scan = service.scan(&self.cx, region).await;
+                report.audit_errors.extend(scan.failures.iter().map(AuditError::read));
+                report.incomplete_types.extend(scan.incomplete);
+                complete.extend(scan.complete);
+                listed.extend(scan.units.iter().map(|u| u.resource.arn()));
+                listed.extend(scan.targets.iter().map(|t| t.resource.arn()));
+                results.extend(self.judge_all(scan.units).await);
+                results.extend(self.audit_all(&scan.targets).await);
+            }
+        }
+        if !complete.is_empty() {
+            match self.sweep_deleted(&complete, &listed).await {
+                Ok(swept) => results.extend(swept),
+                Err(e) => report.audit_errors.push(e),
+            }
+        }
+        self.finish(report, results).await
+    }
+
+    /// Audits the given targets (and what they govern) and forgets the deleted resources.
+    pub async fn resources(&self, audit: &[Target], deleted: &[ResourceRef]) -> RunReport {
+        let report = RunReport { kind: "resources".into(), ..Default::default() };
+        let mut results = self.audit_all(audit).await;
+        let mut seen: BTreeSet<String> = audit.iter().map(|t| t.resource.arn()).collect();
+        for _ in 0..FOLLOW_DEPTH {
+            let follow: Vec<Target> = results
+                .iter_mut()
+                .flat_map(|a| std::mem::take(&mut a.follow))
+                .filter(|t| seen.insert(t.resource.arn()))
+                .collect();
+            if follow.is_empty() {
+                break;
+            }
+            results.extend(self.audit_all(&follow).await);
+        }
+        let related: Vec<ResourceRef> = results.iter_mut().flat_map(|a| std::mem::take(&mut a.related)).collect();
+        for r in &related {
+            for service in self.enabled() {
+                if let Some(read) = service.read_related(&self.cx, r) {
+                    let reads = read.await;
+                    results.extend(self.settle(reads).await);
+                }
+            }
+        }
+        for r in deleted {
+            let mut r = r.clone();
+            if r.account.is_empty() {
+                r.account = self.cx.account_id.to_string();
+            }
+            results.push(self.forget(&r).await);
+        }
+        self.finish(report, results).await
+    }
+
+    /// Reads and judges each target, a few at a time.
+    async fn audit_all(&self, targets: &[Target]) -> Vec<Audited> {
+        if targets.is_empty() {
+            return Vec::new();
+        }
+        if let Some(p) = &self.progress {
+            p.start(targets.len() as u64);
+        }
+        let results = futures::stream::iter(targets)
+            .map(|t| async move {
+                let out = self.audit_target(t).await;
+                if let Some(p) = &self.progress {
+                    p.advance();
+                }
+                out
+            })
+            .buffer_unordered(self.cx.settings.audit_concurrency.max(1))
+            .collect::<Vec<_>>()
+            .await;
+        if let Some(p) = &self.progress {
+            p.finish();
+        }
+        results.into_iter().flatten().collect()
+    }
+
+    /// One target: the service that named it reads it, then everything it read is judged.
+    async fn audit_target(&self, target: &Target) -> Vec<Audited> {
+        let Some(service) = self.service(target.service) else {
+            return vec![Audited::skipped()];
+        };
+        let mut target = target.clone();
+        if target.resource.account.is_empty() {
+            target.resource.account = self.cx.account_id.to_string();
+        }
+        let reads = service.read(&self.cx, &target).await;
+        self.settle(reads).await
+    }
+
+    /// Turns what a read found into judged, forgotten or failed results.
+    async fn settle(&self, reads: Vec<Read>) -> Vec<Audited> {
+        let mut out = Vec::with_capacity(reads.len());
+        for read in reads {
+            match read {
+                Read::Unit(unit) => out.push(self.judge(unit).await),
+                Read::Gone(r) => out.push(self.forget(&r).await),
+                Read::Failed(f) => out.push(Audited::failed(&f)),
+                Read::Skipped => out.push(Audited::skipped()),
+                Read::Follow(t) => match out.last_mut() {
+                    Some(last) => last.follow.push(t),
+                    None => out.push(Audited { follow: vec![t], skipped: true, ..Default::default() }),
+                },
+                Read::Related(r) => match out.last_mut() {
+                    Some(last) => last.related.push(r),
+                    None => out.push(Audited { related: vec![r], skipped: true, ..Default::default() }),
+                },
+            }
+        }
+        out
+    }
+
+    async fn judge_all(&self, units: Vec<Unit>) -> Vec<Audited> {
+        futures::stream::iter(units).map(|u| self.judge(u)).buffer_unordered(self.cx.settings.audit_concurrency.max(1)).collect().await
+    }
+
+    /// The one judge: scope, exemption, evaluation, counting and reconciliation for one snapshot,
+    /// whichever service read it and whatever triggered the read.
+    async fn judge(&self, unit: Unit) -> Audited {
+        let Unit { resource: r, subject, failures } = unit;
+        let settings = self.cx.settings;
+        let tags = subject.tags();
+        if scope::admits(settings, &r, tags).is_err() || subject.never_audited(settings).is_some() {
+            return Audited::skipped();
+        }
+        let exempt = scope::exempt(settings, &r, tags);
+        let ctx = self.context();
+        let exposure = subject.exposure(self.cx.account_id);
+        let any: &dyn std::any::Any = subject.as_ref();
+        let evals: Vec<Evaluation> = self
+            .services
+            .iter()
+            .flat_map(|s| s.checks().iter().copied())
+            .filter(|c| c.resource_types.contains(&r.kind))
+            .filter_map(|check| Some(Evaluation { check, outcome: check.evaluate(any, &ctx)?, exposure: exposure.clone() }))
+            .collect();
+        let mut out = self.record(&r, Verdict::Evaluated { evals: &evals, exempt }).await;
+        out.evaluated = evals.len() as u64;
+        out.passed = evals.iter().filter(|e| e.outcome == Outcome::Pass).count() as u64;
+        out.errors.extend(failures.iter().map(AuditError::read));
+        out
+    }
+
+    /// Resolves a gone resource's findings ("resource deleted").
+    async fn forget(&self, r: &ResourceRef) -> Audited {
+        let mut out = self.record(r, Verdict::Deleted).await;
+        out.deleted = true;
+        out
+    }
+
+    /// Reconciles with the store and commits, re-reading on conflict.
+    async fn record(&self, r: &ResourceRef, verdict: Verdict<'_>) -> Audited {
+        let arn = r.arn();
+        let exempt = matches!(verdict, Verdict::Evaluated { exempt: true, .. });
+        let settings = self.cx.settings;
+        let obs = Observation {
+            resource: r,
+            exempt,
+            at: timestamp(self.now),
+            at_epoch: self.now.timestamp(),
+            alert_min_severity: settings.alert_min_severity,
+            alerts_enabled: self.sink.is_some() && !self.dry_run,
+            resolved_ttl_days: settings.resolved_ttl_days,
+        };
+        let compute = |existing: &[Finding]| match &verdict {
+            Verdict::Evaluated { evals, .. } => findings::reconcile(existing, evals, &obs),
+            Verdict::Deleted => findings::resolve_deleted(existing, &obs),
+        };
+        let Some(store) = self.store else {
+            return Audited { changes: compute(&[]), ..Default::default() };
+        };
+        let mut written = Vec::new();
+        for _ in 0..COMMIT_ATTEMPTS {
+            let existing = match store.for_resource(&arn).await {
+                Ok(items) => items,
+                Err(e) => return Audited { changes: written, errors: vec![AuditError::store(&arn, e)], ..Default::default() },
+            };
+            let changes = compute(&existing);
+            if self.dry_run || changes.is_empty() {
+                written.extend(changes);
+                return Audited { changes: written, ..Default::default() };
+            }
+            let results = store.commit(&changes).await;
+            let mut conflict = false;
+            let mut failure = None;
+            for (change, result) in changes.into_iter().zip(results) {
+                match result {
+                    Ok(()) => written.push(change),
+                    Err(StoreError::Conflict) => conflict = true,
+                    Err(e) => failure = Some(e),
+                }
+            }
+            if let Some(e) = failure {
+                return Audited { changes: written, errors: vec![AuditError::store(&arn, e)], ..Default::default() };
+            }
+            if !conflict {
+                return Audited { changes: written, ..Default::default() };
+            }
+            // Items written above now carry this observation and are skipped on the re-read.
+            tracing::info!(resource = %arn, "finding changed concurrently; re-reading");
+        }
+        Audited { changes: written, errors: vec![AuditError::store(&arn, StoreError::Conflict)], ..Default::default() }
+    }
+
+    /// Resolves findings of resources that have unresolved findings but were not listed, for the
+    /// types (and regions) whose listing completed.
+    async fn sweep_deleted(&self, complete: &[Listing], listed: &BTreeSet<String>) -> Result<Vec<Audited>, AuditError> {
+        let Some(store) = self.store else { return Ok(Vec::new()) };
+        let mut types: Vec<ResourceType> = complete.iter().map(|(k, _)| *k).collect();
+        types.sort_unstable();
+        types.dedup();
+        let active = store.active(&types, self.cx.account_id).await.map_err(|e| AuditError::store("findings sweep", e))?;
+        let covered = |f: &Finding| complete.iter().any(|(k, r)| *k == f.resource_type && r.as_deref().is_none_or(|r| r == f.region));
+        let mut gone: Vec<ResourceRef> = active
+            .iter()
+            .filter(|f| !listed.contains(&f.resource_arn) && covered(f))
+            .map(|f| ResourceRef::new(f.resource_type, &f.resource_id, &f.account_id, &f.region))
+            .collect();
+        gone.sort();
+        gone.dedup();
+        let mut out = Vec::new();
+        for r in gone {
+            tracing::info!(resource = %r.arn(), "resource no longer exists; resolving its findings");
+            out.push(self.forget(&r).await);
+        }
+        Ok(out)
+    }
+
+    /// Totals the results, publishes the alerts due and marks them delivered.
+    async fn finish(&self, mut report: RunReport, results: Vec<Audited>) -> RunReport {
+        report.observed_at = timestamp(self.now);
+        report.dry_run = self.dry_run;
+        for a in results {
+            if a.skipped {
+                report.resources_skipped += 1;
+                continue;
+            }
+            if a.deleted {
+                report.resources_deleted += 1;
+            } else if a.errors.is_empty() || a.evaluated > 0 {
+                report.resources_audited += 1;
+            }
+            report.evaluated += a.evaluated;
+            report.passed += a.passed;
+            report.audit_errors.extend(a.errors);
+            for c in a.changes {
+                *report.transitions.entry(c.transition).or_default() += 1;
+                if c.alert {
+                    report.alerts.push(Alert::new(&c.finding, c.transition));
+                }
+                if c.finding.status != Status::Resolved {
+                    report.findings.push(c.finding);
+                }
+            }
+        }
+        report.findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.resource_arn.cmp(&b.resource_arn)).then(a.check_id.cmp(&b.check_id)));
+        report.compliance_score = (report.evaluated > 0).then(|| report.passed as f64 / report.evaluated as f64 * 100.0);
+        if let (Some(sink), false) = (self.sink, self.dry_run) {
+            if !report.alerts.is_empty() {
+                let (delivered, err) = sink.publish(&report.alerts).await;
+                report.alerts_sent = delivered.len() as u64;
+                if let Some(e) = err {
+                    tracing::error!(error = %e, "alerts not delivered; they stay pending and are retried on the next audit");
+                    report.audit_errors.push(AuditError::infrastructure(sink.name(), &e));
+                }
+                if let Some(store) = self.store {
+                    for f in &delivered {
+                        if let Err(e) = store.clear_alert_pending(f).await {
+                            report.audit_errors.push(AuditError::store(&f.resource_arn, e));
+                        }
+                    }
+                }
+            }
+        }
+        report
+    }
+}

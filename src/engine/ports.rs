@@ -1,0 +1,155 @@
+//! The engine's I/O seams: where findings are kept and where alerts go. DynamoDB and SNS implement
+//! them in production; the in-memory versions here serve the engine's unit tests.
+
+use crate::alert::Alert;
+use crate::error::AwsError;
+use crate::findings::{Change, Finding, Status};
+use crate::model::ResourceType;
+use futures::future::BoxFuture;
+use futures::FutureExt;
+use std::sync::Mutex;
+
+/// Why the store could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+    /// Another writer changed the item since it was read; re-read and recompute.
+    #[error("a finding changed since it was read (concurrent or newer observation)")]
+    Conflict,
+    #[error("stored item is not a finding: {0}")]
+    Decode(String),
+}
+
+/// Where findings are kept: one item per (resource, check), written conditionally.
+pub trait FindingStore: Sync {
+    /// Every finding of one resource.
+    fn for_resource<'a>(&'a self, arn: &'a str) -> BoxFuture<'a, Result<Vec<Finding>, StoreError>>;
+    /// Writes each change only if its item still carries the `observed_at` that was read (or does
+    /// not exist); one result per change.
+    fn commit<'a>(&'a self, changes: &'a [Change]) -> BoxFuture<'a, Vec<Result<(), StoreError>>>;
+    /// Marks a finding's alert as delivered, unless the item moved on meanwhile.
+    fn clear_alert_pending<'a>(&'a self, f: &'a Finding) -> BoxFuture<'a, Result<(), StoreError>>;
+    /// OPEN or SUPPRESSED findings of these types in one account (for the deletion sweep).
+    fn active<'a>(&'a self, types: &'a [ResourceType], account: &'a str) -> BoxFuture<'a, Result<Vec<Finding>, StoreError>>;
+}
+
+/// Where alerts go.
+pub trait AlertSink: Sync {
+    /// Names the destination in errors (a topic ARN).
+    fn name(&self) -> &str;
+    /// Delivers alerts; returns the findings whose alerts were accepted, and the first failure.
+    fn publish<'a>(&'a self, alerts: &'a [Alert]) -> BoxFuture<'a, (Vec<Finding>, Option<AwsError>)>;
+}
+
+/// Findings in memory, with the same conditional-write rules as the DynamoDB store.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    pub items: Mutex<Vec<Finding>>,
+    /// Fails the next N commits of a change with a conflict (a concurrent writer), then behaves.
+    pub conflicts: Mutex<usize>,
+    /// Makes every call fail with this error.
+    pub broken: Mutex<Option<AwsError>>,
+}
+
+impl MemoryStore {
+    fn items(&self) -> std::sync::MutexGuard<'_, Vec<Finding>> {
+        self.items.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn broken(&self) -> Result<(), StoreError> {
+        match self.broken.lock().unwrap_or_else(|p| p.into_inner()).clone() {
+            Some(e) => Err(StoreError::Aws(e)),
+            None => Ok(()),
+        }
+    }
+
+    /// A copy of every stored finding.
+    pub fn all(&self) -> Vec<Finding> {
+        self.items().clone()
+    }
+
+    fn put(&self, c: &Change) -> Result<(), StoreError> {
+        self.broken()?;
+        {
+            let mut pending = self.conflicts.lock().unwrap_or_else(|p| p.into_inner());
+            if *pending > 0 {
+                *pending -= 1;
+                return Err(StoreError::Conflict);
+            }
+        }
+        let mut items = self.items();
+        let key = |f: &Finding| (f.resource_arn.clone(), f.check_id.clone());
+        let at = items.iter().position(|f| key(f) == key(&c.finding));
+        match (at, &c.expected_observed_at) {
+            (None, None) => items.push(c.finding.clone()),
+            (Some(i), Some(prev)) if &items[i].observed_at == prev => items[i] = c.finding.clone(),
+            _ => return Err(StoreError::Conflict),
+        }
+        Ok(())
+    }
+}
+
+impl FindingStore for MemoryStore {
+    fn for_resource<'a>(&'a self, arn: &'a str) -> BoxFuture<'a, Result<Vec<Finding>, StoreError>> {
+        async move {
+            self.broken()?;
+            Ok(self.items().iter().filter(|f| f.resource_arn == arn).cloned().collect())
+        }
+        .boxed()
+    }
+
+    fn commit<'a>(&'a self, changes: &'a [Change]) -> BoxFuture<'a, Vec<Result<(), StoreError>>> {
+        async move { changes.iter().map(|c| self.put(c)).collect() }.boxed()
+    }
+
+    fn clear_alert_pending<'a>(&'a self, f: &'a Finding) -> BoxFuture<'a, Result<(), StoreError>> {
+        async move {
+            self.broken()?;
+            let mut items = self.items();
+            if let Some(item) = items.iter_mut().find(|i| i.resource_arn == f.resource_arn && i.check_id == f.check_id && i.observed_at == f.observed_at) {
+                item.alert_pending = false;
+            }
+            Ok(())
+        }
+        .boxed()
+    }
+
+    fn active<'a>(&'a self, types: &'a [ResourceType], account: &'a str) -> BoxFuture<'a, Result<Vec<Finding>, StoreError>> {
+        async move {
+            self.broken()?;
+            Ok(self
+                .items()
+                .iter()
+                .filter(|f| f.status != Status::Resolved && f.account_id == account && types.contains(&f.resource_type))
+                .cloned()
+                .collect())
+        }
+        .boxed()
+    }
+}
+
+/// Alerts kept in memory; can be told to refuse deliveries.
+#[derive(Debug, Default)]
+pub struct MemorySink {
+    pub delivered: Mutex<Vec<Alert>>,
+    /// While set, every publish fails with this error and delivers nothing.
+    pub refuse: Mutex<Option<AwsError>>,
+}
+
+impl AlertSink for MemorySink {
+    fn name(&self) -> &str {
+        "memory"
+    }
+
+    fn publish<'a>(&'a self, alerts: &'a [Alert]) -> BoxFuture<'a, (Vec<Finding>, Option<AwsError>)> {
+        async move {
+            if let Some(e) = self.refuse.lock().unwrap_or_else(|p| p.into_inner()).clone() {
+                return (Vec::new(), Some(e));
+            }
+            self.delivered.lock().unwrap_or_else(|p| p.into_inner()).extend(alerts.iter().cloned());
+            (alerts.iter().map(|a| a.finding.clone()).collect(), None)
+        }
+        .boxed()
+    }
+}

@@ -1,0 +1,391 @@
+//! The engine without AWS: a test service whose reads come from memory, the in-memory store and
+//! alert sink. Covers what the moto tests cannot force: failed listings, conflicts, stale
+//! observations, refused alerts.
+
+use super::ports::{MemorySink, MemoryStore};
+use super::*;
+use crate::aws::{CallRecorder, Clients};
+use crate::check::{Check, On};
+use crate::config::{Settings, TagMatch};
+use crate::error::Operation;
+use crate::findings::{RESOLVED_DELETED, RESOLVED_PASSED};
+use crate::model::{Arn, Severity, TypeInfo};
+use crate::router::{EventRule, Focus};
+use crate::service::{Subject, Tags};
+use futures::future::BoxFuture;
+use futures::FutureExt;
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+const ACCOUNT: &str = "123456789012";
+const REGION: &str = "us-east-1";
+
+const THING: ResourceType = ResourceType(&TypeInfo {
+    name: "Test::Fake::Thing",
+    arn: |r| format!("arn:aws:fake:{}:{}:thing/{}", r.region, r.account, r.id),
+    tags: true,
+    named: true,
+    regional: true,
+    has_findings: true,
+    short: None,
+});
+
+/// A resource of the test service: a flag the check reads (`None`: not read), and its tags.
+#[derive(Debug, Clone, Default)]
+struct Thing {
+    bad: Option<bool>,
+    tags: Tags,
+}
+
+impl Subject for Thing {
+    fn tags(&self) -> Option<&Tags> {
+        Some(&self.tags)
+    }
+}
+
+fn thing_is_bad(t: &Thing, _: &Context) -> Option<Outcome> {
+    Some(if t.bad? { Outcome::fail("the thing is bad".into()) } else { Outcome::Pass })
+}
+
+static BAD: Check = Check {
+    id: "fake_thing_bad",
+    title: "The thing is bad",
+    severity: Severity::Critical,
+    resource_types: &[THING],
+    risk: "Bad things happen.",
+    remediation: "Make it good.",
+    remediation_cli: "aws fake fix --thing {id}",
+    compliance: &[],
+    eval: &On(thing_is_bad),
+    advice: None,
+};
+
+static CHECKS: &[&Check] = &[&BAD];
+
+/// What the test service's AWS holds, and how its reads fail.
+#[derive(Debug, Default)]
+struct World {
+    things: BTreeMap<String, Thing>,
+    listing_fails: bool,
+    reads_fail: bool,
+    reads: usize,
+}
+
+#[derive(Default)]
+struct Fake(Mutex<World>);
+
+fn throttled() -> AwsError {
+    AwsError {
+        operation: Operation { service: "fake", name: "DescribeThings" },
+        kind: AwsErrorKind::Throttled,
+        code: Some("Throttling".into()),
+        message: "slow down".into(),
+    }
+}
+
+impl Fake {
+    fn world(&self) -> std::sync::MutexGuard<'_, World> {
+        self.0.lock().unwrap()
+    }
+
+    fn set(&self, id: &str, bad: bool) {
+        self.world().things.entry(id.into()).or_default().bad = Some(bad);
+    }
+}
+
+impl Service for Fake {
+    fn name(&self) -> &'static str {
+        "fake"
+    }
+    fn types(&self) -> &'static [ResourceType] {
+        &[THING]
+    }
+    fn checks(&self) -> &'static [&'static Check] {
+        CHECKS
+    }
+    fn events(&self) -> &'static [EventRule] {
+        &[]
+    }
+    fn global(&self) -> bool {
+        false
+    }
+    fn parse_arn(&self, _: &Arn) -> Option<ResourceRef> {
+        None
+    }
+
+    fn scan<'a>(&'a self, cx: &'a ReadCx<'a>, region: &'a str) -> BoxFuture<'a, Scan> {
+        async move {
+            let w = self.world();
+            let mut scan = Scan::default();
+            if w.listing_fails {
+                scan.incomplete.push(THING);
+                scan.failures.push(ReadFailure { resource_arn: THING.as_str().into(), error: throttled() });
+                return scan;
+            }
+            for (id, t) in &w.things {
+                scan.units.push(Unit::new(ResourceRef::new(THING, id, cx.account_id, region), t.clone()));
+            }
+            scan.complete.push((THING, Some(region.to_string())));
+            scan
+        }
+        .boxed()
+    }
+
+    fn read<'a>(&'a self, _cx: &'a ReadCx<'a>, target: &'a Target) -> BoxFuture<'a, Vec<Read>> {
+        async move {
+            let mut w = self.world();
+            w.reads += 1;
+            let r = target.resource.clone();
+            if w.reads_fail {
+                return vec![crate::service::failed(&r, throttled())];
+            }
+            vec![match w.things.get(&r.id) {
+                Some(t) => Read::Unit(Unit::new(r, t.clone())),
+                None => Read::Gone(r),
+            }]
+        }
+        .boxed()
+    }
+}
+
+struct Harness {
+    clients: Clients,
+    settings: Settings,
+    store: MemoryStore,
+    sink: MemorySink,
+    fake: Fake,
+}
+
+fn at(minute: u32) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(&format!("2026-11-20T10:{minute:02}:00Z")).unwrap().with_timezone(&Utc)
+}
+
+impl Harness {
+    fn new() -> Self {
+        let sdk = aws_config::SdkConfig::builder()
+            .region(aws_config::Region::new(REGION))
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .build();
+        let settings = Settings { services: ["fake".to_string()].into_iter().collect(), ..Settings::default() };
+        Harness {
+            clients: Clients::new(&sdk, CallRecorder::default()),
+            settings,
+            store: MemoryStore::default(),
+            sink: MemorySink::default(),
+            fake: Fake::default(),
+        }
+    }
+
+    fn engine(&self, minute: u32) -> Engine<'_> {
+        Engine {
+            services: std::slice::from_ref(&(&self.fake as &dyn Service)).to_vec().leak(),
+            cx: ReadCx::new(&self.clients, &self.settings, ACCOUNT),
+            store: Some(&self.store),
+            sink: Some(&self.sink),
+            now: at(minute),
+            dry_run: false,
+            progress: None,
+        }
+    }
+
+    async fn scan(&self, minute: u32) -> RunReport {
+        self.engine(minute).full_scan().await
+    }
+
+    async fn event(&self, id: &str, minute: u32) -> RunReport {
+        let target = Target { resource: ResourceRef::new(THING, id, "", REGION), focus: Focus::EVERYTHING, service: "fake" };
+        self.engine(minute).resources(&[target], &[]).await
+    }
+
+    fn finding(&self, id: &str) -> Finding {
+        let arn = ResourceRef::new(THING, id, ACCOUNT, REGION).arn();
+        self.store.all().into_iter().find(|f| f.resource_arn == arn).expect("finding stored")
+    }
+
+    fn alerts(&self) -> usize {
+        self.sink.delivered.lock().unwrap().len()
+    }
+}
+
+#[tokio::test]
+async fn full_scan_opens_alerts_once_and_resolves_on_evidence() {
+    let h = Harness::new();
+    h.fake.set("a", true);
+    h.fake.set("b", false);
+    let r = h.scan(0).await;
+    assert_eq!((r.resources_audited, r.evaluated, r.passed), (2, 2, 1));
+    assert_eq!(r.transitions.get(&Transition::New), Some(&1));
+    assert_eq!(h.finding("a").status, Status::Open);
+    assert_eq!(h.alerts(), 1);
+    assert!(!h.finding("a").alert_pending, "delivered alerts are cleared");
+
+    let again = h.scan(1).await;
+    assert_eq!(again.transitions.get(&Transition::StillOpen), Some(&1));
+    assert_eq!(h.alerts(), 1, "never twice");
+
+    h.fake.set("a", false);
+    h.scan(2).await;
+    let f = h.finding("a");
+    assert_eq!((f.status, f.resolution.as_deref()), (Status::Resolved, Some(RESOLVED_PASSED)));
+    h.fake.set("a", true);
+    let reopened = h.scan(3).await;
+    assert_eq!(reopened.transitions.get(&Transition::Reopened), Some(&1));
+    assert_eq!(h.alerts(), 2, "a finding that comes back alerts again");
+}
+
+#[tokio::test]
+async fn event_reads_one_resource_and_judges_it_like_a_scan() {
+    let h = Harness::new();
+    h.fake.set("a", true);
+    h.fake.set("b", true);
+    let r = h.event("a", 0).await;
+    assert_eq!(h.fake.world().reads, 1);
+    assert_eq!((r.kind.as_str(), r.resources_audited, r.findings.len()), ("resources", 1, 1));
+    assert_eq!(h.store.all().len(), 1, "only the named resource is judged");
+    assert_eq!(h.finding("a").account_id, ACCOUNT, "the account is filled in");
+}
+
+#[tokio::test]
+async fn deletion_sweep_resolves_only_after_a_complete_listing() {
+    let h = Harness::new();
+    h.fake.set("a", true);
+    h.scan(0).await;
+    h.fake.world().things.clear();
+    h.fake.world().listing_fails = true;
+    let failed = h.scan(1).await;
+    assert_eq!(failed.incomplete_types, vec![THING]);
+    assert_eq!(failed.audit_errors.len(), 1);
+    assert_eq!(h.finding("a").status, Status::Open, "a listing that failed concludes nothing");
+
+    h.fake.world().listing_fails = false;
+    let swept = h.scan(2).await;
+    assert_eq!(swept.resources_deleted, 1);
+    let f = h.finding("a");
+    assert_eq!((f.status, f.resolution.as_deref()), (Status::Resolved, Some(RESOLVED_DELETED)));
+}
+
+#[tokio::test]
+async fn a_failed_read_concludes_nothing() {
+    let h = Harness::new();
+    h.fake.set("a", true);
+    h.scan(0).await;
+    h.fake.set("a", false);
+    h.fake.world().reads_fail = true;
+    let r = h.event("a", 1).await;
+    assert_eq!(r.audit_errors.len(), 1);
+    assert!(r.audit_errors[0].retryable && !r.audit_errors[0].is_infrastructure());
+    assert_eq!(h.finding("a").status, Status::Open);
+    // A part that was not read is not evaluated either.
+    h.fake.world().reads_fail = false;
+    h.fake.world().things.get_mut("a").unwrap().bad = None;
+    let unread = h.event("a", 2).await;
+    assert_eq!(unread.evaluated, 0);
+    assert_eq!(h.finding("a").status, Status::Open);
+}
+
+#[tokio::test]
+async fn refused_alerts_stay_pending_and_are_sent_by_the_next_audit() {
+    let h = Harness::new();
+    h.fake.set("a", true);
+    *h.sink.refuse.lock().unwrap() = Some(throttled());
+    let r = h.scan(0).await;
+    assert_eq!(r.alerts_sent, 0);
+    assert!(r.audit_errors.iter().any(|e| e.is_infrastructure()), "an undelivered alert fails the run");
+    assert!(h.finding("a").alert_pending);
+
+    *h.sink.refuse.lock().unwrap() = None;
+    let retry = h.event("a", 1).await;
+    assert_eq!(retry.alerts_sent, 1, "still open and still pending: sent now");
+    assert!(!h.finding("a").alert_pending);
+    h.event("a", 2).await;
+    assert_eq!(h.alerts(), 1, "then never again");
+}
+
+#[tokio::test]
+async fn write_conflicts_are_retried_then_reported() {
+    let h = Harness::new();
+    h.fake.set("a", true);
+    *h.store.conflicts.lock().unwrap() = 1;
+    let r = h.event("a", 0).await;
+    assert!(r.audit_errors.is_empty(), "{:?}", r.audit_errors);
+    assert_eq!(h.finding("a").status, Status::Open);
+
+    h.fake.set("b", true);
+    *h.store.conflicts.lock().unwrap() = COMMIT_ATTEMPTS;
+    let r = h.event("b", 1).await;
+    assert_eq!(r.audit_errors.len(), 1);
+    assert_eq!(r.audit_errors[0].code.as_deref(), Some("ConditionalCheckFailed"));
+    assert!(h.store.all().iter().all(|f| f.resource_id != "b"), "nothing written");
+}
+
+#[tokio::test]
+async fn a_duplicate_event_changes_nothing() {
+    let h = Harness::new();
+    h.fake.set("a", true);
+    h.event("a", 0).await;
+    let first = h.finding("a");
+    let dup = h.event("a", 0).await;
+    assert!(dup.transitions.is_empty(), "{:?}", dup.transitions);
+    assert_eq!(h.finding("a"), first);
+    assert_eq!(h.alerts(), 1);
+}
+
+#[tokio::test]
+async fn a_stale_observation_never_overwrites_a_newer_one() {
+    let h = Harness::new();
+    h.fake.set("a", false);
+    h.fake.set("b", true);
+    h.event("b", 5).await;
+    // An older read (a delayed event) that saw the resource failing must not reopen what a newer
+    // observation stored, nor resolve it.
+    h.fake.set("b", false);
+    let stale = h.event("b", 3).await;
+    assert!(stale.transitions.is_empty());
+    let f = h.finding("b");
+    assert_eq!((f.status, f.observed_at.as_str()), (Status::Open, "2026-11-20T10:05:00.000Z"));
+}
+
+#[tokio::test]
+async fn scope_and_exemption_apply_the_same_to_scans_and_events() {
+    let mut h = Harness::new();
+    h.settings.scope_tag = Some(TagMatch { key: "env".into(), value: "prod".into() });
+    h.fake.set("out", true);
+    h.fake.set("in", true);
+    h.fake.world().things.get_mut("in").unwrap().tags.insert("env".into(), "prod".into());
+    let scan = h.scan(0).await;
+    assert_eq!((scan.resources_audited, scan.resources_skipped), (1, 1));
+    let event = h.event("out", 1).await;
+    assert_eq!((event.resources_audited, event.resources_skipped), (0, 1));
+
+    h.settings.scope_tag = None;
+    h.settings.scope_name_suffix = Some("-prod".into());
+    let named = h.event("in", 2).await;
+    assert_eq!(named.resources_skipped, 1, "the suffix applies to events as to scans");
+
+    h.settings.scope_name_suffix = None;
+    h.fake.world().things.get_mut("out").unwrap().tags.insert("EmergencyAccess".into(), "true".into());
+    let exempt = h.event("out", 3).await;
+    assert_eq!(exempt.transitions.get(&Transition::Suppressed), Some(&1));
+    assert_eq!(h.finding("out").status, Status::Suppressed);
+    assert_eq!(h.alerts(), 1, "only the in-scope resource alerted; a suppressed one never does");
+}
+
+#[tokio::test]
+async fn a_broken_store_fails_the_run_as_infrastructure() {
+    let h = Harness::new();
+    h.fake.set("a", true);
+    *h.store.broken.lock().unwrap() = Some(throttled());
+    let r = h.event("a", 0).await;
+    assert!(r.audit_errors.iter().any(|e| e.is_infrastructure() && e.retryable));
+    assert_eq!(h.alerts(), 0, "nothing stored, nothing alerted");
+}
+
+#[tokio::test]
+async fn a_disabled_service_is_neither_scanned_nor_read() {
+    let mut h = Harness::new();
+    h.fake.set("a", true);
+    h.settings.services.clear();
+    let scan = h.scan(0).await;
+    let event = h.event("a", 1).await;
+    assert_eq!((scan.evaluated, event.resources_skipped, h.fake.world().reads), (0, 1, 0));
+}

@@ -1,0 +1,209 @@
+//! The seam every AWS service plugs into: what it reads, what it yields, and how the core asks.
+//!
+//! A service (one folder under `src/services/`) implements [`Service`]: its resource types, its
+//! checks, its CloudTrail event rows, a full-scan listing and a read of one resource named by an
+//! event. Reads yield [`Read`]s; the engine's one judge does the rest (scope, exemption,
+//! evaluation, reconciliation), whatever triggered the read.
+
+use crate::aws::Clients;
+use crate::check::Check;
+use crate::config::Settings;
+use crate::error::{AwsError, ReadFailure};
+use crate::model::{ResourceRef, ResourceType};
+use crate::router::{EventRule, Target};
+use futures::future::BoxFuture;
+use std::any::{Any, TypeId};
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Debug;
+use std::sync::{Arc, Mutex};
+
+/// Tags as AWS returns them.
+pub type Tags = BTreeMap<String, String>;
+
+/// How a resource can be reached by an attacker; raises the risk score of its findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Exposure {
+    ConsoleWithoutMfa,
+    Console,
+    ActiveAccessKey,
+    TrustedByAnyone,
+    TrustedByOtherAccount,
+}
+
+impl Exposure {
+    /// Points this exposure adds to a risk score.
+    pub fn weight(self) -> u32 {
+        match self {
+            Exposure::TrustedByAnyone | Exposure::ConsoleWithoutMfa => 20,
+            Exposure::Console | Exposure::ActiveAccessKey | Exposure::TrustedByOtherAccount => 12,
+        }
+    }
+}
+
+/// A snapshot the judge can decide on: plain data from a collector.
+pub trait Subject: Any + Send + Sync + Debug {
+    /// Its tags, when its type carries tags (see [`crate::model::TypeInfo::tags`]).
+    fn tags(&self) -> Option<&Tags> {
+        None
+    }
+
+    /// Why it is never audited (service-linked roles, `EXEMPT_ROLE_NAMES`), if so.
+    fn never_audited(&self, _settings: &Settings) -> Option<&'static str> {
+        None
+    }
+
+    /// How it is reachable; `None` when exposure does not apply to its type (no risk score).
+    fn exposure(&self, _account: &str) -> Option<Vec<Exposure>> {
+        None
+    }
+}
+
+/// One snapshot ready to judge.
+#[derive(Debug)]
+pub struct Unit {
+    pub resource: ResourceRef,
+    pub subject: Box<dyn Subject>,
+    /// Parts of it that could not be read: `None` in the snapshot, reported, concluding nothing.
+    pub failures: Vec<ReadFailure>,
+}
+
+impl Unit {
+    pub fn new(resource: ResourceRef, subject: impl Subject) -> Self {
+        Unit { resource, subject: Box::new(subject), failures: Vec::new() }
+    }
+}
+
+/// What a read found about one resource.
+#[derive(Debug)]
+pub enum Read {
+    /// It exists; here is what was read.
+    Unit(Unit),
+    /// AWS said it does not exist: its findings resolve as deleted.
+    Gone(ResourceRef),
+    /// The read failed: nothing is concluded.
+    Failed(ReadFailure),
+    /// Not audited (outside `REGIONS`, outside scope before its parts were read, nothing of ours).
+    Skipped,
+    /// Another resource this one governs must be re-audited too (a group's members).
+    Follow(Target),
+    /// Resources of other services placed in or attached to this one must be re-audited too (the
+    /// RDS instances in a VPC whose routes changed): the engine asks every service.
+    Related(ResourceRef),
+}
+
+/// A resource type whose listing completed, in one region or (`None`) everywhere: only these
+/// allow a deletion sweep.
+pub type Listing = (ResourceType, Option<String>);
+
+/// What a full-scan listing of one service (in one region, or globally) found.
+#[derive(Debug, Default)]
+pub struct Scan {
+    /// Snapshots read in bulk, ready to judge.
+    pub units: Vec<Unit>,
+    /// Resources to read one by one, as an event would.
+    pub targets: Vec<Target>,
+    /// Types whose listing completed.
+    pub complete: Vec<Listing>,
+    /// Types whose listing failed (not swept), and the failures.
+    pub incomplete: Vec<ResourceType>,
+    pub failures: Vec<ReadFailure>,
+}
+
+/// Everything a read may use: clients built once per cold start, the run's settings, and per-run
+/// state shared between reads (caches of documents and networks read once per run).
+pub struct ReadCx<'a> {
+    pub clients: &'a Clients,
+    pub settings: &'a Settings,
+    pub account_id: &'a str,
+    state: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
+}
+
+impl<'a> ReadCx<'a> {
+    pub fn new(clients: &'a Clients, settings: &'a Settings, account_id: &'a str) -> Self {
+        ReadCx { clients, settings, account_id, state: Mutex::default() }
+    }
+
+    /// The run's one value of `T`, created on first use (a service's per-run cache).
+    pub fn state<T: Default + Send + Sync + 'static>(&self) -> Arc<T> {
+        let mut map = match self.state.lock() {
+            Ok(m) => m,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let entry = map.entry(TypeId::of::<T>()).or_insert_with(|| Arc::new(T::default()));
+        match Arc::clone(entry).downcast::<T>() {
+            Ok(t) => t,
+            // The map is keyed by the type id, so the value is always a `T`.
+            Err(_) => Arc::new(T::default()),
+        }
+    }
+
+    /// Whether a resource is in scope, decided as the judge decides it; a read may ask early to
+    /// skip reading parts of a resource the judge would skip anyway.
+    pub fn admits(&self, r: &ResourceRef, tags: Option<&Tags>) -> bool {
+        crate::engine::scope::admits(self.settings, r, tags).is_ok()
+    }
+
+    /// Whether `REGIONS` admits a region.
+    pub fn in_region(&self, region: &str) -> bool {
+        self.settings.regions.is_empty() || self.settings.regions.iter().any(|r| r == region)
+    }
+
+    /// The regions a regional service is scanned in.
+    pub fn regions(&self) -> Vec<String> {
+        if self.settings.regions.is_empty() {
+            vec![self.clients.default_region()]
+        } else {
+            self.settings.regions.clone()
+        }
+    }
+
+    /// The region of a resource that did not say (an event in the SDK's region).
+    pub fn region_of(&self, r: &ResourceRef) -> String {
+        if r.region.is_empty() {
+            self.clients.default_region()
+        } else {
+            r.region.clone()
+        }
+    }
+
+    /// The ARN partition of the audited account.
+    pub fn partition(&self) -> &'static str {
+        crate::model::partition(&self.clients.default_region())
+    }
+}
+
+/// One AWS service, registered by one line in [`crate::services`].
+pub trait Service: Sync {
+    /// Its name in `SERVICES` and in `vigil checks`.
+    fn name(&self) -> &'static str;
+    /// The resource types it reads.
+    fn types(&self) -> &'static [ResourceType];
+    /// Its checks, in catalogue order.
+    fn checks(&self) -> &'static [&'static Check];
+    /// The CloudTrail events it reacts to.
+    fn events(&self) -> &'static [EventRule];
+    /// Whether a full scan lists it once per account (IAM, S3) rather than once per region.
+    fn global(&self) -> bool;
+    /// The resource an operator's ARN names, when it is one of this service's.
+    fn parse_arn(&self, arn: &crate::model::Arn) -> Option<ResourceRef>;
+    /// Lists (and reads in bulk) everything in one region, or everywhere for a global service.
+    fn scan<'a>(&'a self, cx: &'a ReadCx<'a>, region: &'a str) -> BoxFuture<'a, Scan>;
+    /// Reads one resource named by an event or an operator, only the parts its focus names.
+    fn read<'a>(&'a self, cx: &'a ReadCx<'a>, target: &'a Target) -> BoxFuture<'a, Vec<Read>>;
+    /// Sections this service adds to `vigil report`'s `audit.json`, from the findings' evidence.
+    fn report_sections(&self, _findings: &[crate::findings::Finding]) -> Vec<(&'static str, serde_json::Value)> {
+        Vec::new()
+    }
+
+    /// Reads this service's resources placed in or attached to `r` (another service's resource);
+    /// `None` when it has none of that kind.
+    fn read_related<'a>(&'a self, _cx: &'a ReadCx<'a>, _r: &'a ResourceRef) -> Option<BoxFuture<'a, Vec<Read>>> {
+        None
+    }
+}
+
+/// A read failure for one resource.
+pub fn failed(resource: &ResourceRef, error: AwsError) -> Read {
+    Read::Failed(ReadFailure { resource_arn: resource.arn(), error })
+}

@@ -1,0 +1,307 @@
+//! EC2 collection: security groups, VPCs with subnets, route tables and flow logs, EBS volumes and
+//! the regional EBS default, read in bulk for a scan or narrowly for an event.
+
+use crate::aws::{classify, each_page};
+use crate::error::{AwsError, AwsErrorKind};
+use crate::service::ReadCx;
+use tokio::sync::OnceCell;
+use crate::services::ec2::snapshot::{FlowLog, Network, Peer, Route, RouteTable, Rule, SecurityGroup, Subnet, Volume, Vpc};
+use aws_sdk_ec2::types::{Filter, IpPermission, Tag};
+use aws_sdk_ec2::Client;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+/// Which resources a describe call reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Select<'a> {
+    /// Every resource in the region.
+    All,
+    /// One resource by id (a missing one reads as an empty list).
+    Id(&'a str),
+    /// The resources of one VPC.
+    Vpc(&'a str),
+    /// A security group by name (default VPC), or a route table by association id.
+    Other(&'a str),
+}
+
+fn filter(name: &str, value: &str) -> Filter {
+    Filter::builder().name(name).values(value).build()
+}
+
+/// A NotFound for a lookup by id means the resource is gone: an empty result, not an error.
+fn gone_is_empty<T>(result: Result<Vec<T>, AwsError>) -> Result<Vec<T>, AwsError> {
+    match result {
+        Err(e) if e.kind == AwsErrorKind::NotFound => Ok(Vec::new()),
+        other => other,
+    }
+}
+
+fn tags(tags: &[Tag]) -> BTreeMap<String, String> {
+    tags.iter().filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string()))).collect()
+}
+
+/// Reads security groups.
+pub async fn security_groups(client: &Client, select: Select<'_>) -> Result<Vec<SecurityGroup>, AwsError> {
+    let mut req = client.describe_security_groups();
+    req = match select {
+        Select::All => req,
+        Select::Id(id) => req.group_ids(id),
+        Select::Vpc(vpc) => req.filters(filter("vpc-id", vpc)),
+        Select::Other(name) => req.group_names(name),
+    };
+    let mut out = Vec::new();
+    let read = each_page(req.into_paginator().send(), |page| {
+        for g in page.security_groups() {
+            let Some(id) = g.group_id() else { continue };
+            out.push(SecurityGroup {
+                id: id.to_string(),
+                name: g.group_name().unwrap_or_default().to_string(),
+                vpc_id: g.vpc_id().map(str::to_string),
+                tags: tags(g.tags()),
+                ingress: g.ip_permissions().iter().flat_map(rules).collect(),
+                egress: g.ip_permissions_egress().iter().flat_map(rules).collect(),
+            });
+        }
+    }).await;
+    gone_is_empty(read.map(|()| out))
+}
+
+/// One [`Rule`] per peer of a permission.
+fn rules(p: &IpPermission) -> Vec<Rule> {
+    let rule = |peer: Peer, description: Option<&str>| Rule {
+        protocol: p.ip_protocol().unwrap_or("-1").to_string(),
+        from_port: p.from_port(),
+        to_port: p.to_port(),
+        peer,
+        description: description.map(str::to_string),
+    };
+    let mut out = Vec::new();
+    for r in p.ip_ranges() {
+        if let Some(c) = r.cidr_ip() {
+            out.push(rule(Peer::Cidr(c.to_string()), r.description()));
+        }
+    }
+    for r in p.ipv6_ranges() {
+        if let Some(c) = r.cidr_ipv6() {
+            out.push(rule(Peer::Cidr(c.to_string()), r.description()));
+        }
+    }
+    for g in p.user_id_group_pairs() {
+        if let Some(id) = g.group_id().or(g.group_name()) {
+            out.push(rule(Peer::Group(id.to_string()), g.description()));
+        }
+    }
+    for l in p.prefix_list_ids() {
+        if let Some(id) = l.prefix_list_id() {
+            out.push(rule(Peer::PrefixList(id.to_string()), l.description()));
+        }
+    }
+    out
+}
+
+/// A VPC's identity as DescribeVpcs gives it; subnets, routes and flow logs are read separately.
+#[derive(Debug, Clone)]
+pub struct VpcInfo {
+    pub id: String,
+    pub is_default: bool,
+    pub tags: BTreeMap<String, String>,
+}
+
+impl VpcInfo {
+    /// The VPC snapshot with the parts that were read.
+    pub fn with(self, network: Option<Arc<Network>>, flow_logs: Option<Vec<FlowLog>>) -> Vpc {
+        Vpc { id: self.id, is_default: self.is_default, tags: self.tags, network, flow_logs }
+    }
+}
+
+/// Reads VPCs: all of them, or one (empty when it is gone).
+pub async fn vpcs(client: &Client, id: Option<&str>) -> Result<Vec<VpcInfo>, AwsError> {
+    let mut out = Vec::new();
+    let read = each_page(client.describe_vpcs().set_vpc_ids(id.map(|i| vec![i.to_string()])).into_paginator().send(), |page| {
+        for v in page.vpcs() {
+            if let Some(id) = v.vpc_id() {
+                out.push(VpcInfo { id: id.to_string(), is_default: v.is_default().unwrap_or(false), tags: tags(v.tags()) });
+            }
+        }
+    }).await;
+    gone_is_empty(read.map(|()| out))
+}
+
+/// Reads subnets: all, one, or a VPC's.
+pub async fn subnets(client: &Client, select: Select<'_>) -> Result<Vec<Subnet>, AwsError> {
+    let mut req = client.describe_subnets();
+    req = match select {
+        Select::Id(id) => req.subnet_ids(id),
+        Select::Vpc(vpc) => req.filters(filter("vpc-id", vpc)),
+        Select::All | Select::Other(_) => req,
+    };
+    let mut out = Vec::new();
+    let read = each_page(req.into_paginator().send(), |page| {
+        for s in page.subnets() {
+            if let (Some(id), Some(vpc)) = (s.subnet_id(), s.vpc_id()) {
+                out.push(Subnet { id: id.to_string(), vpc_id: vpc.to_string(), cidr: s.cidr_block().map(str::to_string) });
+            }
+        }
+    }).await;
+    gone_is_empty(read.map(|()| out))
+}
+
+/// Reads route tables: all, one, a VPC's, or the one holding an association id.
+pub async fn route_tables(client: &Client, select: Select<'_>) -> Result<Vec<RouteTable>, AwsError> {
+    let mut req = client.describe_route_tables();
+    req = match select {
+        Select::All => req,
+        Select::Id(id) => req.route_table_ids(id),
+        Select::Vpc(vpc) => req.filters(filter("vpc-id", vpc)),
+        Select::Other(assoc) => req.filters(filter("association.route-table-association-id", assoc)),
+    };
+    let mut out = Vec::new();
+    let read = each_page(req.into_paginator().send(), |page| {
+        for t in page.route_tables() {
+            let (Some(id), Some(vpc)) = (t.route_table_id(), t.vpc_id()) else { continue };
+            let routes = t
+                .routes()
+                .iter()
+                .filter_map(|r| {
+                    let destination =
+                        r.destination_cidr_block().or(r.destination_ipv6_cidr_block()).or(r.destination_prefix_list_id())?;
+                    let target = r
+                        .gateway_id()
+                        .or(r.egress_only_internet_gateway_id())
+                        .or(r.nat_gateway_id())
+                        .or(r.transit_gateway_id())
+                        .or(r.vpc_peering_connection_id())
+                        .or(r.network_interface_id())
+                        .or(r.instance_id())
+                        .or(r.local_gateway_id())
+                        .or(r.carrier_gateway_id())
+                        .unwrap_or_default();
+                    let blackhole = r.state().is_some_and(|s| s.as_str() == "blackhole");
+                    Some(Route { destination: destination.to_string(), target: target.to_string(), blackhole })
+                })
+                .collect();
+            out.push(RouteTable {
+                id: id.to_string(),
+                vpc_id: vpc.to_string(),
+                main: t.associations().iter().any(|a| a.main().unwrap_or(false)),
+                subnets: t.associations().iter().filter_map(|a| a.subnet_id().map(str::to_string)).collect(),
+                routes,
+            });
+        }
+    }).await;
+    gone_is_empty(read.map(|()| out))
+}
+
+/// Reads VPC-level flow logs, grouped by VPC: all in the region, or one VPC's.
+pub async fn flow_logs(client: &Client, vpc: Option<&str>) -> Result<HashMap<String, Vec<FlowLog>>, AwsError> {
+    let mut out: HashMap<String, Vec<FlowLog>> = HashMap::new();
+    let req = client.describe_flow_logs().set_filter(vpc.map(|v| vec![filter("resource-id", v)]));
+    each_page(req.into_paginator().send(), |page| {
+        for l in page.flow_logs() {
+            let Some(resource) = l.resource_id().filter(|r| r.starts_with("vpc-")) else { continue };
+            out.entry(resource.to_string()).or_default().push(FlowLog {
+                id: l.flow_log_id().unwrap_or_default().to_string(),
+                traffic_type: l.traffic_type().map(|t| t.as_str().to_string()).unwrap_or_default(),
+                status: l.flow_log_status().unwrap_or_default().to_string(),
+            });
+        }
+    }).await?;
+    Ok(out)
+}
+
+/// Groups subnets and route tables into one [`Network`] per VPC.
+pub fn networks(subnets: Vec<Subnet>, tables: Vec<RouteTable>) -> HashMap<String, Arc<Network>> {
+    let mut by_vpc: HashMap<String, Network> = HashMap::new();
+    for s in subnets {
+        by_vpc.entry(s.vpc_id.clone()).or_insert_with(|| Network { vpc_id: s.vpc_id.clone(), ..Default::default() }).subnets.push(s);
+    }
+    for t in tables {
+        by_vpc.entry(t.vpc_id.clone()).or_insert_with(|| Network { vpc_id: t.vpc_id.clone(), ..Default::default() }).route_tables.push(t);
+    }
+    by_vpc.into_iter().map(|(k, v)| (k, Arc::new(v))).collect()
+}
+
+/// Reads one VPC's network: its subnets and route tables.
+pub async fn network(client: &Client, vpc: &str) -> Result<Arc<Network>, AwsError> {
+    let (subnets, tables) = futures::try_join!(subnets(client, Select::Vpc(vpc)), route_tables(client, Select::Vpc(vpc)))?;
+    Ok(Arc::new(Network { vpc_id: vpc.to_string(), subnets, route_tables: tables }))
+}
+
+/// Reads EBS volumes: all, or one (empty when it is gone).
+pub async fn volumes(client: &Client, id: Option<&str>) -> Result<Vec<Volume>, AwsError> {
+    let mut out = Vec::new();
+    let read = each_page(client.describe_volumes().set_volume_ids(id.map(|i| vec![i.to_string()])).into_paginator().send(), |page| {
+        for v in page.volumes() {
+            let Some(id) = v.volume_id() else { continue };
+            out.push(Volume {
+                id: id.to_string(),
+                encrypted: v.encrypted().unwrap_or(false),
+                state: v.state().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                attached_to: v.attachments().iter().filter_map(|a| a.instance_id().map(str::to_string)).collect(),
+                tags: tags(v.tags()),
+            });
+        }
+    }).await;
+    gone_is_empty(read.map(|()| out))
+}
+
+/// Whether the region encrypts new EBS volumes by default.
+pub async fn ebs_encryption_by_default(client: &Client) -> Result<bool, AwsError> {
+    let out = client.get_ebs_encryption_by_default().send().await.map_err(|e| classify(&e))?;
+    Ok(out.ebs_encryption_by_default().unwrap_or(false))
+}
+
+/// Networks read in this run, shared by every reader that needs them (VPC checks, and RDS
+/// instances placed in a VPC): each region's or VPC's subnets and route tables are read once.
+#[derive(Debug, Default)]
+pub struct Networks {
+    regions: Mutex<HashMap<String, Arc<OnceCell<Arc<HashMap<String, Arc<Network>>>>>>>,
+    vpcs: Mutex<HashMap<(String, String), Arc<OnceCell<Arc<Network>>>>>,
+}
+
+fn cell<K: std::hash::Hash + Eq, V>(map: &Mutex<HashMap<K, Arc<OnceCell<V>>>>, key: K) -> Arc<OnceCell<V>> {
+    let mut map = map.lock().unwrap_or_else(|p| p.into_inner());
+    Arc::clone(map.entry(key).or_default())
+}
+
+impl Networks {
+    /// Every VPC's network in a region (all subnets and route tables).
+    pub async fn in_region(&self, cx: &ReadCx<'_>, region: &str) -> Result<Arc<HashMap<String, Arc<Network>>>, AwsError> {
+        let client = cx.clients.ec2(region);
+        let cell = cell(&self.regions, region.to_string());
+        cell.get_or_try_init(|| async {
+            let (s, t) = futures::try_join!(subnets(&client, Select::All), route_tables(&client, Select::All))?;
+            Ok(Arc::new(networks(s, t)))
+        })
+        .await
+        .cloned()
+    }
+
+    /// One VPC's network: from the region's when that was read in this run, else read alone.
+    pub async fn of_vpc(&self, cx: &ReadCx<'_>, region: &str, vpc: &str) -> Result<Arc<Network>, AwsError> {
+        let whole = cell(&self.regions, region.to_string());
+        if let Some(all) = whole.get() {
+            return Ok(all.get(vpc).cloned().unwrap_or_else(|| Arc::new(Network { vpc_id: vpc.to_string(), ..Default::default() })));
+        }
+        let client = cx.clients.ec2(region);
+        cell(&self.vpcs, (region.to_string(), vpc.to_string())).get_or_try_init(|| network(&client, vpc)).await.cloned()
+    }
+}
+
+/// Builds the VPC snapshots from what was read: a VPC with no subnet has an empty network.
+pub fn assemble(
+    infos: Vec<VpcInfo>,
+    networks: Option<&HashMap<String, Arc<Network>>>,
+    mut logs: Option<HashMap<String, Vec<FlowLog>>>,
+) -> Vec<Vpc> {
+    infos
+        .into_iter()
+        .map(|info| {
+            let network = networks.map(|n| {
+                n.get(&info.id).cloned().unwrap_or_else(|| Arc::new(Network { vpc_id: info.id.clone(), ..Default::default() }))
+            });
+            let flow_logs = logs.as_mut().map(|l| l.remove(&info.id).unwrap_or_default());
+            info.with(network, flow_logs)
+        })
+        .collect()
+}

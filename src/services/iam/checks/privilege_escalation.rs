@@ -1,0 +1,319 @@
+//! `iam_privilege_escalation`: the principal's effective permissions complete a known privilege
+//! escalation path. The path catalogue is [`PATHS`]; each path's actions may come from different
+//! policies, and each is decided by the policy engine with its resource constraint.
+
+use super::{one_step_lower, PRINCIPALS};
+use crate::check::{Check, Context, On, Failure, Outcome};
+use crate::model::Severity;
+use crate::policy::engine::{self, Grant, Request, Scope};
+use crate::services::iam::snapshot::Principal;
+use serde::Serialize;
+use serde_json::json;
+
+pub static CHECK: Check = Check {
+    id: "iam_privilege_escalation",
+    title: "IAM principal can escalate its own privileges",
+    severity: Severity::Critical,
+    resource_types: PRINCIPALS,
+    risk: "The principal looks limited but holds a combination of permissions that lets it grant itself more: \
+           rewrite a policy it is attached to, mint credentials for another user, or pass a powerful role to \
+           compute it controls. Anyone with its credentials becomes administrator in a few API calls.",
+    remediation: "Remove the permissions of each reported path, or constrain them to resources that cannot \
+                  lead to more privilege (specific policy, role or user ARNs), or guard them with a Deny or \
+                  a permissions boundary.",
+    remediation_cli: "aws iam simulate-principal-policy --policy-source-arn arn:aws:iam::ACCOUNT_ID:{id} --action-names iam:CreatePolicyVersion iam:PassRole",
+    compliance: &["CIS 1.16"],
+    eval: &On(eval),
+    advice: Some(advice),
+};
+
+/// What a path needs the resource of an action to be. `{p}` is the partition, `{a}` the account.
+#[derive(Debug, Clone, Copy)]
+pub struct Need {
+    pub action: &'static str,
+    pub resource: &'static str,
+    pub scope: Scope,
+}
+
+/// A known escalation path: every need must be granted.
+#[derive(Debug)]
+pub struct Path {
+    pub name: &'static str,
+    pub needs: &'static [Need],
+}
+
+const fn any(action: &'static str, resource: &'static str) -> Need {
+    Need { action, resource, scope: Scope::Any }
+}
+
+const POLICY: &str = "arn:{p}:iam::{a}:policy/*";
+const USER: &str = "arn:{p}:iam::{a}:user/*";
+const GROUP: &str = "arn:{p}:iam::{a}:group/*";
+const ROLE: &str = "arn:{p}:iam::{a}:role/*";
+const INSTANCE: &str = "arn:{p}:ec2:*:{a}:instance/*";
+const FUNCTION: &str = "arn:{p}:lambda:*:{a}:function:*";
+const PASS_ROLE: Need = any("iam:PassRole", ROLE);
+
+/// The path catalogue (after Rhino Security Labs' and Bishop Fox's published research).
+pub static PATHS: &[Path] = &[
+    Path { name: "CreatePolicyVersion", needs: &[any("iam:CreatePolicyVersion", POLICY)] },
+    Path { name: "SetDefaultPolicyVersion", needs: &[any("iam:SetDefaultPolicyVersion", POLICY)] },
+    Path { name: "AttachUserPolicy", needs: &[any("iam:AttachUserPolicy", USER)] },
+    Path { name: "AttachGroupPolicy", needs: &[any("iam:AttachGroupPolicy", GROUP)] },
+    Path { name: "AttachRolePolicy", needs: &[any("iam:AttachRolePolicy", ROLE)] },
+    Path { name: "PutUserPolicy", needs: &[any("iam:PutUserPolicy", USER)] },
+    Path { name: "PutGroupPolicy", needs: &[any("iam:PutGroupPolicy", GROUP)] },
+    Path { name: "PutRolePolicy", needs: &[any("iam:PutRolePolicy", ROLE)] },
+    Path { name: "AddUserToGroup", needs: &[any("iam:AddUserToGroup", GROUP)] },
+    Path {
+        name: "UpdateAssumeRolePolicy+AssumeRole",
+        needs: &[any("iam:UpdateAssumeRolePolicy", ROLE), any("sts:AssumeRole", ROLE)],
+    },
+    Path { name: "CreateAccessKey", needs: &[any("iam:CreateAccessKey", USER)] },
+    Path { name: "CreateLoginProfile", needs: &[any("iam:CreateLoginProfile", USER)] },
+    Path { name: "UpdateLoginProfile", needs: &[any("iam:UpdateLoginProfile", USER)] },
+    Path { name: "PassRole+EC2RunInstances", needs: &[PASS_ROLE, any("ec2:RunInstances", INSTANCE)] },
+    Path {
+        name: "PassRole+LambdaCreateFunction+InvokeFunction",
+        needs: &[PASS_ROLE, any("lambda:CreateFunction", FUNCTION), any("lambda:InvokeFunction", FUNCTION)],
+    },
+    Path {
+        name: "PassRole+LambdaCreateFunction+CreateEventSourceMapping",
+        needs: &[PASS_ROLE, any("lambda:CreateFunction", FUNCTION), any("lambda:CreateEventSourceMapping", "*")],
+    },
+    Path {
+        name: "PassRole+GlueCreateDevEndpoint",
+        needs: &[PASS_ROLE, any("glue:CreateDevEndpoint", "arn:{p}:glue:*:{a}:devEndpoint/*")],
+    },
+    Path {
+        name: "PassRole+CloudFormationCreateStack",
+        needs: &[PASS_ROLE, any("cloudformation:CreateStack", "arn:{p}:cloudformation:*:{a}:stack/*")],
+    },
+    Path {
+        name: "PassRole+DataPipeline",
+        needs: &[
+            PASS_ROLE,
+            any("datapipeline:CreatePipeline", "*"),
+            any("datapipeline:PutPipelineDefinition", "*"),
+            any("datapipeline:ActivatePipeline", "*"),
+        ],
+    },
+    Path {
+        name: "PassRole+CodeBuildCreateProject+StartBuild",
+        needs: &[
+            PASS_ROLE,
+            any("codebuild:CreateProject", "arn:{p}:codebuild:*:{a}:project/*"),
+            any("codebuild:StartBuild", "arn:{p}:codebuild:*:{a}:project/*"),
+        ],
+    },
+    Path {
+        name: "PassRole+SageMakerCreateNotebookInstance",
+        needs: &[PASS_ROLE, any("sagemaker:CreateNotebookInstance", "arn:{p}:sagemaker:*:{a}:notebook-instance/*")],
+    },
+    Path {
+        name: "PassRole+SageMakerCreateTrainingJob",
+        needs: &[PASS_ROLE, any("sagemaker:CreateTrainingJob", "arn:{p}:sagemaker:*:{a}:training-job/*")],
+    },
+    Path {
+        name: "PassRole+SageMakerCreateProcessingJob",
+        needs: &[PASS_ROLE, any("sagemaker:CreateProcessingJob", "arn:{p}:sagemaker:*:{a}:processing-job/*")],
+    },
+    Path { name: "LambdaUpdateFunctionCode", needs: &[any("lambda:UpdateFunctionCode", FUNCTION)] },
+    Path { name: "GlueUpdateDevEndpoint", needs: &[any("glue:UpdateDevEndpoint", "arn:{p}:glue:*:{a}:devEndpoint/*")] },
+    Path {
+        name: "CloudFormationUpdateStack",
+        needs: &[any("cloudformation:UpdateStack", "arn:{p}:cloudformation:*:{a}:stack/*")],
+    },
+    Path {
+        name: "SageMakerCreatePresignedNotebookInstanceUrl",
+        needs: &[any("sagemaker:CreatePresignedNotebookInstanceUrl", "arn:{p}:sagemaker:*:{a}:notebook-instance/*")],
+    },
+    Path { name: "SSMSendCommand", needs: &[any("ssm:SendCommand", INSTANCE)] },
+    Path { name: "SSMStartSession", needs: &[any("ssm:StartSession", INSTANCE)] },
+    Path { name: "EC2InstanceConnectSendSSHPublicKey", needs: &[any("ec2-instance-connect:SendSSHPublicKey", INSTANCE)] },
+    Path { name: "UnrestrictedAssumeRole", needs: &[Need { action: "sts:AssumeRole", resource: ROLE, scope: Scope::All }] },
+];
+
+/// One action of a path and the policy statements that grant it.
+#[derive(Debug, Clone, Serialize)]
+pub struct GrantedAction {
+    pub action: String,
+    #[serde(flatten)]
+    pub grant: Grant,
+}
+
+/// A path the principal completes.
+#[derive(Debug, Clone, Serialize)]
+pub struct FoundPath {
+    pub path: &'static str,
+    pub actions: Vec<GrantedAction>,
+    pub conditional: bool,
+}
+
+/// Every path of [`PATHS`] the principal completes. Empty for a full administrator, which
+/// `iam_admin_access` reports instead.
+pub fn find(p: &Principal, ctx: &Context) -> Option<Vec<FoundPath>> {
+    let perms = p.permissions.as_ref()?;
+    let governing = perms.governing();
+    let set = governing.set();
+    if engine::full_access(&set, ctx.now).is_some_and(|g| !g.is_conditional()) {
+        return Some(Vec::new());
+    }
+    let mut found = Vec::new();
+    'paths: for path in PATHS {
+        let mut actions = Vec::new();
+        for need in path.needs {
+            let resource = need.resource.replace("{p}", ctx.partition).replace("{a}", &ctx.account_id);
+            let req = Request { action: need.action, resource: &resource, scope: need.scope };
+            let Some(grant) = engine::decide(&set, &req, ctx.now) else { continue 'paths };
+            actions.push(GrantedAction { action: need.action.to_string(), grant });
+        }
+        let conditional = actions.iter().any(|a| a.grant.is_conditional());
+        found.push(FoundPath { path: path.name, actions, conditional });
+    }
+    Some(found)
+}
+
+fn eval(p: &Principal, ctx: &Context) -> Option<Outcome> {
+    let found = find(p, ctx)?;
+    if found.is_empty() {
+        return Some(Outcome::Pass);
+    }
+    let all_conditional = found.iter().all(|f| f.conditional);
+    let names: Vec<String> = found
+        .iter()
+        .map(|f| {
+            if f.conditional {
+                let gates: Vec<&str> =
+                    f.actions.iter().flat_map(|a| a.grant.gates.iter().map(String::as_str)).collect();
+                format!("{} (only when {})", f.path, gates.join(" and "))
+            } else {
+                f.path.to_string()
+            }
+        })
+        .collect();
+    let detail = format!("escalation paths: {}", names.join(", "));
+    let severity = all_conditional.then(|| one_step_lower(CHECK.severity));
+    Some(Outcome::Fail(Failure { detail, severity, evidence: Some(json!({ "paths": found })) }))
+}
+
+/// The permissions to remove or constrain, path by path, with the policies that grant them.
+fn advice(f: &crate::findings::Finding) -> String {
+    use crate::services::iam::report::{policy_of, strings};
+    use serde_json::Value;
+    let items = |v: Option<&Value>| v.and_then(Value::as_array).cloned().unwrap_or_default();
+    let paths: Vec<String> = items(f.evidence.as_ref().and_then(|e| e.get("paths")))
+        .iter()
+        .map(|p| {
+            let actions: Vec<String> = items(p.get("actions"))
+                .iter()
+                .map(|a| {
+                    let from: Vec<String> = strings(a.get("sources")).iter().map(|s| policy_of(s)).collect();
+                    format!("{} (from {})", a.get("action").and_then(Value::as_str).unwrap_or("?"), from.join(", "))
+                })
+                .collect();
+            format!("{}: {}", p.get("path").and_then(Value::as_str).unwrap_or("?"), actions.join(" + "))
+        })
+        .collect();
+    format!("Remove, or constrain to harmless resources, the permissions of each path: {}.", paths.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::services::iam::checks::fixtures::*;
+    use crate::check::testing::ctx;
+
+    fn paths(statements: &[&str]) -> Vec<&'static str> {
+        let policies = statements.iter().enumerate().map(|(i, s)| inline(&format!("p{i}"), s)).collect();
+        let u = with_policies(user("u"), policies);
+        find(&u, &ctx()).unwrap().into_iter().map(|f| f.path).collect()
+    }
+
+    #[test]
+    fn catalogue_is_complete_and_named_uniquely() {
+        let mut names: Vec<_> = PATHS.iter().map(|p| p.name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), PATHS.len());
+        assert!(PATHS.len() >= 31, "{}", PATHS.len());
+    }
+
+    #[test]
+    fn each_path_is_found_when_its_actions_are_allowed() {
+        for path in PATHS {
+            let actions: Vec<String> = path.needs.iter().map(|n| format!("\"{}\"", n.action)).collect();
+            let stmt = format!(r#"{{"Effect":"Allow","Action":[{}],"Resource":"*"}}"#, actions.join(","));
+            assert!(paths(&[&stmt]).contains(&path.name), "{} not found", path.name);
+        }
+    }
+
+    #[test]
+    fn path_split_over_two_policies() {
+        let found = paths(&[
+            r#"{"Effect":"Allow","Action":"iam:PassRole","Resource":"arn:aws:iam::123456789012:role/app-*"}"#,
+            r#"{"Effect":"Allow","Action":"ec2:RunInstances","Resource":"*"}"#,
+        ]);
+        assert_eq!(found, vec!["PassRole+EC2RunInstances"]);
+        assert!(paths(&[r#"{"Effect":"Allow","Action":"ec2:RunInstances","Resource":"*"}"#]).is_empty(), "half a path");
+    }
+
+    #[test]
+    fn deny_in_the_same_policy_blocks_the_path() {
+        assert!(paths(&[r#"{"Effect":"Allow","Action":"iam:CreatePolicyVersion","Resource":"*"},{"Effect":"Deny","Action":"iam:CreatePolicyVersion","Resource":"*"}"#]).is_empty());
+    }
+
+    #[test]
+    fn deny_in_another_policy_blocks_the_path() {
+        assert!(paths(&[
+            r#"{"Effect":"Allow","Action":"iam:*","Resource":"*"}"#,
+            r#"{"Effect":"Deny","NotAction":["iam:Get*","iam:List*"],"Resource":"*"}"#,
+        ])
+        .is_empty());
+    }
+
+    #[test]
+    fn not_action_grants_the_path() {
+        let found = paths(&[r#"{"Effect":"Allow","NotAction":["s3:*","ec2:*"],"Resource":"*"}"#]);
+        assert!(found.contains(&"CreatePolicyVersion") && found.contains(&"CreateAccessKey"), "{found:?}");
+        assert!(!found.contains(&"PassRole+EC2RunInstances"));
+    }
+
+    #[test]
+    fn unexploitable_resource_constraint() {
+        assert!(paths(&[r#"{"Effect":"Allow","Action":"iam:CreatePolicyVersion","Resource":"arn:aws:iam::aws:policy/*"}"#]).is_empty());
+        assert!(paths(&[r#"{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::123456789012:role/readonly"}"#]).is_empty());
+    }
+
+    #[test]
+    fn exploitable_resource_constraint() {
+        let found = paths(&[r#"{"Effect":"Allow","Action":"iam:CreatePolicyVersion","Resource":"arn:aws:iam::123456789012:policy/team/*"}"#]);
+        assert_eq!(found, vec!["CreatePolicyVersion"]);
+    }
+
+    #[test]
+    fn condition_never_true_blocks_and_always_true_grants() {
+        assert!(paths(&[r#"{"Effect":"Allow","Action":"iam:CreateAccessKey","Resource":"*","Condition":{"DateLessThan":{"aws:CurrentTime":"2020-01-01T00:00:00Z"}}}"#]).is_empty());
+        assert_eq!(
+            paths(&[r#"{"Effect":"Allow","Action":"iam:CreateAccessKey","Resource":"*","Condition":{"DateGreaterThan":{"aws:CurrentTime":"2020-01-01T00:00:00Z"}}}"#]),
+            vec!["CreateAccessKey"]
+        );
+    }
+
+    #[test]
+    fn conditional_path_is_one_step_lower_and_names_the_condition() {
+        let u = with_policies(
+            user("u"),
+            vec![inline("p", r#"{"Effect":"Allow","Action":"iam:CreateAccessKey","Resource":"*","Condition":{"StringEquals":{"aws:RequestedRegion":"eu-west-1"}}}"#)],
+        );
+        let Some(Outcome::Fail(f)) = eval(&u, &ctx()) else { panic!() };
+        assert_eq!(f.severity, Some(Severity::High));
+        assert_eq!(f.detail, "escalation paths: CreateAccessKey (only when StringEquals aws:RequestedRegion = eu-west-1)");
+    }
+
+    #[test]
+    fn administrators_are_left_to_admin_access() {
+        let u = with_policies(user("u"), vec![inline("a", r#"{"Effect":"Allow","Action":"*","Resource":"*"}"#)]);
+        assert_eq!(eval(&u, &ctx()), Some(Outcome::Pass));
+    }
+}

@@ -1,0 +1,334 @@
+//! IAM: users, roles, groups, customer managed policies and the account's IAM settings. Event rows,
+//! types and entry points; the collector is `read.rs`, snapshots `snapshot.rs`, checks `checks/`.
+
+pub mod checks;
+pub mod read;
+pub mod report;
+pub mod snapshot;
+
+use crate::check::Check;
+use crate::config::Settings;
+use crate::error::ReadFailure;
+use crate::model::{partition, Arn, ResourceRef, ResourceType, TypeInfo, ACCOUNT};
+use crate::router::{Effect, EventCx, EventRule, Focus, Located, Locator, RouteError, Target};
+use crate::service::{failed, Exposure, Read, ReadCx, Scan, Service, Subject, Tags, Unit};
+use futures::future::BoxFuture;
+use futures::FutureExt;
+use read::{EntityRead, PolicyCache};
+use snapshot::{Account, ManagedPolicy, Principal};
+
+/// IAM users, roles and groups are keyed by name without their path (names are unique in an
+/// account, and CloudTrail events carry only the name), so an event and a scan meet on one key.
+const fn entity(name: &'static str, short: &'static str, arn: fn(&ResourceRef) -> String, tags: bool) -> TypeInfo {
+    TypeInfo { name, arn, tags, named: true, regional: false, has_findings: true, short: Some(short) }
+}
+
+pub const USER: ResourceType =
+    ResourceType(&entity("AWS::IAM::User", "user", |r| format!("arn:{}:iam::{}:user/{}", partition(&r.region), r.account, r.id), true));
+pub const ROLE: ResourceType =
+    ResourceType(&entity("AWS::IAM::Role", "role", |r| format!("arn:{}:iam::{}:role/{}", partition(&r.region), r.account, r.id), true));
+/// IAM groups cannot carry tags.
+pub const GROUP: ResourceType =
+    ResourceType(&entity("AWS::IAM::Group", "group", |r| format!("arn:{}:iam::{}:group/{}", partition(&r.region), r.account, r.id), false));
+/// A customer managed policy; its id is its ARN. Its tags are not read.
+pub const POLICY: ResourceType = ResourceType(&entity("AWS::IAM::Policy", "policy", |r| r.id.clone(), false));
+
+/// What an event re-reads of a user.
+pub mod part {
+    use crate::router::Part;
+    /// Inline, attached and group policies, and the boundary.
+    pub const PERMISSIONS: Part = Part::new(0);
+    /// Keys, login profile, MFA devices.
+    pub const CREDENTIALS: Part = Part::new(1);
+}
+
+/// Every IAM check, in catalogue order.
+static CHECKS: &[&Check] = &[
+    &checks::user_console_no_mfa::CHECK,
+    &checks::user_access_key_stale::CHECK,
+    &checks::user_multiple_active_keys::CHECK,
+    &checks::user_inactive::CHECK,
+    &checks::root_access_key::CHECK,
+    &checks::root_no_mfa::CHECK,
+    &checks::password_policy_weak::CHECK,
+    &checks::admin_access::CHECK,
+    &checks::broad_managed_policy::CHECK,
+    &checks::policy_service_wildcard::CHECK,
+    &checks::policy_wildcard_resource_unconditioned::CHECK,
+    &checks::privilege_escalation::CHECK,
+    &checks::role_trust_any_principal::CHECK,
+    &checks::role_cross_account_no_external_id::CHECK,
+    &checks::role_long_session::CHECK,
+    &checks::role_unused::CHECK,
+];
+
+const SOURCE: &str = "iam.amazonaws.com";
+const USER_NAME: Locator = Locator::At(USER, &["detail.requestParameters.userName"]);
+const ROLE_NAME: Locator = Locator::At(ROLE, &["detail.requestParameters.roleName"]);
+const GROUP_NAME: Locator = Locator::At(GROUP, &["detail.requestParameters.groupName"]);
+const USER_OR_CALLER: Locator = Locator::Custom(user_or_caller);
+const POLICY_ARN: Locator = Locator::Custom(policy_arn);
+const PERMISSIONS: Effect = Effect::Audit(Focus::only(&[part::PERMISSIONS]));
+const CREDENTIALS: Effect = Effect::Audit(Focus::only(&[part::CREDENTIALS]));
+const WHOLE: Effect = Effect::Audit(Focus::EVERYTHING);
+const GOVERNED: Effect = Effect::Audit(Focus::EVERYTHING.and_governed());
+
+const fn on(name: &'static str, locator: Locator, effect: Effect) -> EventRule {
+    EventRule::new(SOURCE, name, locator, effect)
+}
+
+static EVENTS: &[EventRule] = &[
+    // Users: policies and groups change permissions; keys, password and MFA change credentials.
+    on("CreateUser", USER_NAME, WHOLE),
+    on("DeleteUser", USER_NAME, Effect::Delete),
+    on("AttachUserPolicy", USER_NAME, PERMISSIONS),
+    on("DetachUserPolicy", USER_NAME, PERMISSIONS),
+    on("PutUserPolicy", USER_NAME, PERMISSIONS),
+    on("DeleteUserPolicy", USER_NAME, PERMISSIONS),
+    on("AddUserToGroup", USER_NAME, PERMISSIONS),
+    on("RemoveUserFromGroup", USER_NAME, PERMISSIONS),
+    on("CreateAccessKey", USER_OR_CALLER, CREDENTIALS),
+    on("UpdateAccessKey", USER_OR_CALLER, CREDENTIALS),
+    on("DeleteAccessKey", USER_OR_CALLER, CREDENTIALS),
+    on("CreateLoginProfile", USER_OR_CALLER, CREDENTIALS),
+    on("UpdateLoginProfile", USER_OR_CALLER, CREDENTIALS),
+    on("DeleteLoginProfile", USER_OR_CALLER, CREDENTIALS),
+    on("EnableMFADevice", USER_OR_CALLER, CREDENTIALS),
+    on("DeactivateMFADevice", USER_OR_CALLER, CREDENTIALS),
+    on("TagUser", USER_NAME, WHOLE),
+    on("UntagUser", USER_NAME, WHOLE),
+    // Roles: one GetRole and its policies cover every role check.
+    on("CreateRole", ROLE_NAME, WHOLE),
+    on("DeleteRole", ROLE_NAME, Effect::Delete),
+    on("AttachRolePolicy", ROLE_NAME, WHOLE),
+    on("DetachRolePolicy", ROLE_NAME, WHOLE),
+    on("PutRolePolicy", ROLE_NAME, WHOLE),
+    on("DeleteRolePolicy", ROLE_NAME, WHOLE),
+    on("UpdateAssumeRolePolicy", ROLE_NAME, WHOLE),
+    on("UpdateRole", ROLE_NAME, WHOLE),
+    on("TagRole", ROLE_NAME, WHOLE),
+    on("UntagRole", ROLE_NAME, WHOLE),
+    // Groups: the group and its members, whose permissions changed with it.
+    on("AttachGroupPolicy", GROUP_NAME, GOVERNED),
+    on("DetachGroupPolicy", GROUP_NAME, GOVERNED),
+    on("PutGroupPolicy", GROUP_NAME, GOVERNED),
+    on("DeleteGroupPolicy", GROUP_NAME, GOVERNED),
+    // Managed policies: the policy and every principal it is attached to.
+    on("CreatePolicyVersion", POLICY_ARN, GOVERNED),
+    on("SetDefaultPolicyVersion", POLICY_ARN, GOVERNED),
+    on("DeletePolicy", POLICY_ARN, Effect::Delete),
+    // The account's password policy.
+    on("UpdateAccountPasswordPolicy", Locator::Account(ACCOUNT), WHOLE),
+    on("DeleteAccountPasswordPolicy", Locator::Account(ACCOUNT), WHOLE),
+];
+
+/// `requestParameters.userName`, or the caller itself when absent (an IAM user managing its own
+/// keys, password or MFA; the root user managing its own keys means the account).
+fn user_or_caller(cx: &EventCx) -> Result<Located, RouteError> {
+    const FIELD: &str = "detail.requestParameters.userName";
+    if let Some(user) = cx.text(FIELD) {
+        return Ok(Located::Resources(vec![cx.resource(USER, user)]));
+    }
+    let caller = match cx.text("detail.userIdentity.type").as_deref() {
+        Some("IAMUser") => cx.text("detail.userIdentity.userName").map(|u| cx.resource(USER, u)),
+        Some("Root") => Some(cx.resource(ACCOUNT, cx.account)),
+        _ => None,
+    };
+    caller.map(|r| Located::Resources(vec![r])).ok_or_else(|| cx.missing(FIELD))
+}
+
+/// `requestParameters.policyArn`: a customer managed policy (AWS managed ones are not ours).
+fn policy_arn(cx: &EventCx) -> Result<Located, RouteError> {
+    const FIELD: &str = "detail.requestParameters.policyArn";
+    let arn = cx.required(FIELD)?;
+    if ResourceRef::from_arn(&arn).is_none_or(|r| r.kind != POLICY) {
+        if arn.contains(":iam::aws:policy/") {
+            return Ok(Located::Ignored(format!("{} on AWS managed policy {arn}", cx.name)));
+        }
+        return Err(RouteError::BadValue { field: FIELD, reason: format!("{arn:?} is not a policy ARN") });
+    }
+    Ok(Located::Resources(vec![cx.resource(POLICY, arn)]))
+}
+
+/// Whether a role is never audited: service-linked roles, and `EXEMPT_ROLE_NAMES`.
+fn role_exempt(settings: &Settings, name: &str) -> bool {
+    settings.exempt_role_names.contains(name)
+}
+
+impl Subject for Principal {
+    fn tags(&self) -> Option<&Tags> {
+        Some(&self.tags)
+    }
+
+    fn never_audited(&self, settings: &Settings) -> Option<&'static str> {
+        if self.path.starts_with("/aws-service-role/") {
+            Some("service-linked role")
+        } else if self.kind == ROLE && role_exempt(settings, &self.name) {
+            Some("EXEMPT_ROLE_NAMES")
+        } else {
+            None
+        }
+    }
+
+    fn exposure(&self, account: &str) -> Option<Vec<Exposure>> {
+        Some(checks::exposure(self, account))
+    }
+}
+
+impl Subject for ManagedPolicy {}
+
+impl Subject for Account {}
+
+pub struct Iam;
+
+impl Iam {
+    /// Judges what a user, role or group read found.
+    fn entity(r: ResourceRef, read: Result<EntityRead, crate::error::AwsError>) -> Read {
+        match read {
+            Ok(EntityRead::Found { principal, failures }) => Read::Unit(Unit { resource: r, subject: Box::new(principal), failures }),
+            Ok(EntityRead::Gone) => Read::Gone(r),
+            Err(e) => failed(&r, e),
+        }
+    }
+
+    /// Another principal to re-audit because a group or policy it depends on changed.
+    fn follow(&self, r: &ResourceRef, kind: ResourceType, name: String) -> Read {
+        let focus = if kind == GROUP {
+            Focus::EVERYTHING.and_governed()
+        } else if kind == USER {
+            Focus::only(&[part::PERMISSIONS])
+        } else {
+            Focus::EVERYTHING
+        };
+        Read::Follow(Target { resource: ResourceRef::new(kind, name, &r.account, &r.region), focus, service: self.name() })
+    }
+}
+
+impl Service for Iam {
+    fn name(&self) -> &'static str {
+        "iam"
+    }
+
+    fn types(&self) -> &'static [ResourceType] {
+        &[USER, ROLE, GROUP, POLICY, ACCOUNT]
+    }
+
+    fn checks(&self) -> &'static [&'static Check] {
+        CHECKS
+    }
+
+    fn events(&self) -> &'static [EventRule] {
+        EVENTS
+    }
+
+    fn global(&self) -> bool {
+        true
+    }
+
+    fn parse_arn(&self, arn: &Arn) -> Option<ResourceRef> {
+        if arn.service != "iam" || !arn.has_account() {
+            return None;
+        }
+        let named = |kind, prefix| arn.last_segment(prefix).map(|name| ResourceRef::new(kind, name, arn.account, arn.region));
+        match arn.resource.split_once('/') {
+            None if arn.resource == "root" => Some(ResourceRef::new(ACCOUNT, arn.account, arn.account, arn.region)),
+            Some(("user", _)) => named(USER, "user/"),
+            Some(("role", _)) => named(ROLE, "role/"),
+            Some(("group", _)) => named(GROUP, "group/"),
+            Some(("policy", path)) if !path.is_empty() => Some(ResourceRef::new(POLICY, arn.whole, arn.account, arn.region)),
+            _ => None,
+        }
+    }
+
+    /// A few bulk reads (GetAccountAuthorizationDetails, ListRoles, the credential report, the
+    /// password policy) give every entity and the account.
+    fn scan<'a>(&'a self, cx: &'a ReadCx<'a>, region: &'a str) -> BoxFuture<'a, Scan> {
+        async move {
+            let mut scan = Scan::default();
+            let listed = [USER, ROLE, GROUP, POLICY];
+            let inv = match read::inventory(cx.clients, cx.account_id, cx.partition()).await {
+                Ok(inv) => inv,
+                Err(error) => {
+                    scan.incomplete.extend(listed);
+                    scan.failures.push(ReadFailure { resource_arn: "AWS::IAM".into(), error });
+                    return scan;
+                }
+            };
+            scan.failures = inv.failures;
+            for p in inv.principals {
+                scan.units.push(Unit::new(ResourceRef::new(p.kind, &p.name, cx.account_id, region), p));
+            }
+            for m in inv.policies {
+                scan.units.push(Unit::new(ResourceRef::new(POLICY, &m.arn, cx.account_id, region), m));
+            }
+            scan.units.push(Unit::new(ResourceRef::new(ACCOUNT, cx.account_id, cx.account_id, region), inv.account));
+            scan.complete.extend(listed.map(|t| (t, None)));
+            scan
+        }
+        .boxed()
+    }
+
+    fn report_sections(&self, findings: &[crate::findings::Finding]) -> Vec<(&'static str, serde_json::Value)> {
+        let paths = report::escalation_paths(findings);
+        vec![("privilege_escalation_paths", serde_json::to_value(paths).unwrap_or_default())]
+    }
+
+    fn read<'a>(&'a self, cx: &'a ReadCx<'a>, target: &'a Target) -> BoxFuture<'a, Vec<Read>> {
+        async move {
+            let r = &target.resource;
+            let cache = cx.state::<PolicyCache>();
+            let kind = r.kind;
+            if kind == USER {
+                vec![Self::entity(r.clone(), read::read_user(cx.clients, &cache, &r.id, target.focus).await)]
+            } else if kind == ROLE {
+                if role_exempt(cx.settings, &r.id) {
+                    return vec![Read::Skipped];
+                }
+                vec![Self::entity(r.clone(), read::read_role(cx.clients, &cache, &r.id).await)]
+            } else if kind == GROUP {
+                match read::read_group(cx.clients, &cache, &r.id).await {
+                    Ok((read, members)) => {
+                        let mut out = vec![Self::entity(r.clone(), Ok(read))];
+                        if target.focus.governed {
+                            out.extend(members.into_iter().map(|m| self.follow(r, USER, m)));
+                        }
+                        out
+                    }
+                    Err(e) => vec![failed(r, e)],
+                }
+            } else if kind == POLICY {
+                self.read_policy(cx, &cache, target).await
+            } else if kind == ACCOUNT {
+                vec![match read::read_account(cx.clients, cx.account_id).await {
+                    Ok(account) => Read::Unit(Unit::new(r.clone(), account)),
+                    Err(e) => failed(r, e),
+                }]
+            } else {
+                vec![Read::Skipped]
+            }
+        }
+        .boxed()
+    }
+}
+
+impl Iam {
+    /// A customer managed policy, and (for a policy change) the principals it governs. An AWS
+    /// managed policy is nothing of ours to fix, but its principals are.
+    async fn read_policy(&self, cx: &ReadCx<'_>, cache: &PolicyCache, target: &Target) -> Vec<Read> {
+        let r = &target.resource;
+        let policy = match read::read_policy(cx.clients, cache, &r.id).await {
+            Ok(Some(p)) => p,
+            Ok(None) => return vec![Read::Gone(r.clone())],
+            Err(e) => return vec![failed(r, e)],
+        };
+        let mut out =
+            vec![if r.id.contains(":iam::aws:policy/") { Read::Skipped } else { Read::Unit(Unit::new(r.clone(), policy)) }];
+        if target.focus.governed {
+            match read::policy_entities(cx.clients, &r.id).await {
+                Ok(entities) => out.extend(entities.into_iter().map(|(kind, name)| self.follow(r, kind, name))),
+                Err(e) => out.push(failed(r, e)),
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,48 @@
+//! The service registry: one line per AWS service. The core reaches services only through this
+//! list; a new service is one folder beside these and one line in [`all`].
+
+pub mod ec2;
+pub mod iam;
+pub mod rds;
+pub mod s3;
+
+use crate::model::{Arn, ResourceRef, ResourceType};
+use crate::service::Service;
+
+static SERVICES: &[&dyn Service] = &[
+    &s3::S3,
+    &iam::Iam,
+    &ec2::Ec2,
+    &rds::Rds,
+];
+
+/// Every registered service, in catalogue order.
+pub fn all() -> &'static [&'static dyn Service] {
+    SERVICES
+}
+
+/// The service named `name` (as in `SERVICES`).
+pub fn named(name: &str) -> Option<&'static dyn Service> {
+    SERVICES.iter().copied().find(|s| s.name().eq_ignore_ascii_case(name))
+}
+
+/// Every registered resource type (account-level types once).
+pub fn resource_types() -> impl Iterator<Item = ResourceType> {
+    let mut seen: Vec<ResourceType> = Vec::new();
+    SERVICES.iter().flat_map(|s| s.types().iter().copied()).filter(move |t| {
+        let new = !seen.contains(t);
+        seen.push(*t);
+        new
+    })
+}
+
+/// The resource an operator's ARN names, and the service that reads it.
+pub fn parse_arn_with_service(arn: &str) -> Option<(&'static dyn Service, ResourceRef)> {
+    let parsed = Arn::parse(arn)?;
+    SERVICES.iter().find_map(|s| s.parse_arn(&parsed).map(|r| (*s, r)))
+}
+
+/// The resource an operator's ARN names.
+pub fn parse_arn(arn: &Arn) -> Option<ResourceRef> {
+    SERVICES.iter().find_map(|s| s.parse_arn(arn))
+}

@@ -1,0 +1,24 @@
+//! RDS instance checks, one file each.
+
+pub mod instance_in_public_subnet;
+pub mod instance_public;
+pub mod instance_unencrypted;
+
+#[cfg(test)]
+pub(crate) mod fixtures {
+    //! DB instances for the tests.
+    use crate::services::rds::snapshot::DbInstance;
+
+    pub fn db() -> DbInstance {
+        DbInstance {
+            id: "orders".into(),
+            engine: "postgres".into(),
+            publicly_accessible: false,
+            storage_encrypted: true,
+            vpc_id: Some("vpc-1".into()),
+            subnet_ids: vec!["subnet-a".into(), "subnet-b".into()],
+            tags: Default::default(),
+            network: None,
+        }
+    }
+}

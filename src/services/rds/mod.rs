@@ -1,0 +1,214 @@
+//! RDS: DB instances, judged with the network of the VPC they are placed in (read through the EC2
+//! service's shared network cache). Event rows, types and entry points; the collector is
+//! `read.rs`, snapshots `snapshot.rs`, checks `checks/`.
+
+pub mod checks;
+pub mod read;
+pub mod snapshot;
+
+use crate::check::Check;
+use crate::error::{AwsError, ReadFailure};
+use crate::model::{partition, Arn, ResourceRef, ResourceType, TypeInfo};
+use crate::router::{Effect, EventCx, EventRule, Focus, Located, Locator, RouteError, Target};
+use crate::service::{failed, Read, ReadCx, Scan, Service, Subject, Tags, Unit};
+use crate::services::ec2::{read::Networks, VPC};
+use futures::future::BoxFuture;
+use futures::FutureExt;
+use snapshot::DbInstance;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::OnceCell;
+
+pub const DB_INSTANCE: ResourceType = ResourceType(&TypeInfo {
+    name: "AWS::RDS::DBInstance",
+    arn: |r| format!("arn:{}:rds:{}:{}:db:{}", partition(&r.region), r.region, r.account, r.id),
+    tags: true,
+    named: true,
+    regional: true,
+    has_findings: true,
+    short: None,
+});
+
+/// Every RDS check, in catalogue order.
+static CHECKS: &[&Check] = &[
+    &checks::instance_public::CHECK,
+    &checks::instance_in_public_subnet::CHECK,
+    &checks::instance_unencrypted::CHECK,
+];
+
+const SOURCE: &str = "rds.amazonaws.com";
+const WHOLE: Effect = Effect::Audit(Focus::EVERYTHING);
+
+static EVENTS: &[EventRule] = &[
+    EventRule::new(SOURCE, "CreateDBInstance", Locator::Custom(instance_and_new_name), WHOLE),
+    EventRule::new(SOURCE, "ModifyDBInstance", Locator::Custom(instance_and_new_name), WHOLE),
+    EventRule::new(SOURCE, "DeleteDBInstance", Locator::At(DB_INSTANCE, &["detail.requestParameters.dBInstanceIdentifier"]), Effect::Delete),
+];
+
+/// `requestParameters.dBInstanceIdentifier`, and `newDBInstanceIdentifier` when renamed: a rename
+/// may apply now or in the maintenance window, so both names are audited, and the one that no
+/// longer exists is forgotten by its read.
+fn instance_and_new_name(cx: &EventCx) -> Result<Located, RouteError> {
+    let id = cx.required("detail.requestParameters.dBInstanceIdentifier")?;
+    let mut all = vec![cx.resource(DB_INSTANCE, id)];
+    if let Some(new) = cx.text("detail.requestParameters.newDBInstanceIdentifier") {
+        all.push(cx.resource(DB_INSTANCE, new));
+    }
+    Ok(Located::Resources(all))
+}
+
+impl Subject for DbInstance {
+    fn tags(&self) -> Option<&Tags> {
+        Some(&self.tags)
+    }
+}
+
+/// Each region's DB instances, listed once per run.
+#[derive(Debug, Default)]
+struct Listings(Mutex<HashMap<String, Arc<OnceCell<Arc<Vec<DbInstance>>>>>>);
+
+impl Listings {
+    async fn in_region(&self, cx: &ReadCx<'_>, region: &str) -> Result<Arc<Vec<DbInstance>>, AwsError> {
+        let cell = {
+            let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+            Arc::clone(map.entry(region.to_string()).or_default())
+        };
+        let client = cx.clients.rds(region);
+        cell.get_or_try_init(|| async { read::db_instances(&client, None).await.map(Arc::new) }).await.cloned()
+    }
+}
+
+fn unit(cx: &ReadCx<'_>, region: &str, db: DbInstance) -> Unit {
+    Unit::new(ResourceRef::new(DB_INSTANCE, &db.id, cx.account_id, region), db)
+}
+
+pub struct Rds;
+
+impl Service for Rds {
+    fn name(&self) -> &'static str {
+        "rds"
+    }
+
+    fn types(&self) -> &'static [ResourceType] {
+        &[DB_INSTANCE]
+    }
+
+    fn checks(&self) -> &'static [&'static Check] {
+        CHECKS
+    }
+
+    fn events(&self) -> &'static [EventRule] {
+        EVENTS
+    }
+
+    fn global(&self) -> bool {
+        false
+    }
+
+    fn parse_arn(&self, arn: &Arn) -> Option<ResourceRef> {
+        if arn.service != "rds" || !arn.has_account() || arn.region.is_empty() {
+            return None;
+        }
+        match arn.resource.split_once(':') {
+            Some(("db", name)) if !name.is_empty() => Some(ResourceRef::new(DB_INSTANCE, name, arn.account, arn.region)),
+            _ => None,
+        }
+    }
+
+    fn scan<'a>(&'a self, cx: &'a ReadCx<'a>, region: &'a str) -> BoxFuture<'a, Scan> {
+        async move {
+            let mut scan = Scan::default();
+            let networks = cx.state::<Networks>();
+            let listings = cx.state::<Listings>();
+            let (dbs, nets) = tokio::join!(listings.in_region(cx, region), networks.in_region(cx, region));
+            let nets = match nets {
+                Ok(n) => Some(n),
+                Err(error) => {
+                    scan.failures.push(ReadFailure { resource_arn: format!("AWS::EC2 in {region}"), error });
+                    None
+                }
+            };
+            match dbs {
+                Ok(dbs) => {
+                    scan.complete.push((DB_INSTANCE, Some(region.to_string())));
+                    for db in dbs.iter() {
+                        let mut db = db.clone();
+                        db.network = db.vpc_id.as_ref().and_then(|v| nets.as_ref()?.get(v).cloned());
+                        scan.units.push(unit(cx, region, db));
+                    }
+                }
+                Err(error) => {
+                    scan.incomplete.push(DB_INSTANCE);
+                    scan.failures.push(ReadFailure { resource_arn: format!("{} in {region}", DB_INSTANCE.as_str()), error });
+                }
+            }
+            scan
+        }
+        .boxed()
+    }
+
+    /// One instance, with the network of its VPC.
+    fn read<'a>(&'a self, cx: &'a ReadCx<'a>, target: &'a Target) -> BoxFuture<'a, Vec<Read>> {
+        async move {
+            let region = cx.region_of(&target.resource);
+            let r = ResourceRef { region: region.clone(), ..target.resource.clone() };
+            if !cx.in_region(&region) {
+                return vec![Read::Skipped];
+            }
+            let mut db = match read::db_instances(&cx.clients.rds(&region), Some(&r.id)).await {
+                Ok(found) => match found.into_iter().next() {
+                    Some(db) => db,
+                    None => return vec![Read::Gone(r)],
+                },
+                Err(e) => return vec![failed(&r, e)],
+            };
+            let mut failures = Vec::new();
+            if let Some(vpc) = db.vpc_id.clone() {
+                match cx.state::<Networks>().of_vpc(cx, &region, &vpc).await {
+                    Ok(n) => db.network = Some(n),
+                    Err(error) => failures.push(ReadFailure { resource_arn: r.arn(), error }),
+                }
+            }
+            vec![Read::Unit(Unit { resource: r, subject: Box::new(db), failures })]
+        }
+        .boxed()
+    }
+
+    /// The instances whose subnet group lies in a VPC whose network changed.
+    fn read_related<'a>(&'a self, cx: &'a ReadCx<'a>, r: &'a ResourceRef) -> Option<BoxFuture<'a, Vec<Read>>> {
+        (r.kind == VPC).then(|| {
+            async move {
+                let dbs = match cx.state::<Listings>().in_region(cx, &r.region).await {
+                    Ok(dbs) => dbs,
+                    Err(error) => {
+                        let resource_arn = format!("{} in {}", DB_INSTANCE.as_str(), r.region);
+                        return vec![Read::Failed(ReadFailure { resource_arn, error })];
+                    }
+                };
+                let mut out = Vec::new();
+                for db in dbs.iter().filter(|d| d.vpc_id.as_deref() == Some(r.id.as_str())) {
+                    let mut db = db.clone();
+                    match cx.state::<Networks>().of_vpc(cx, &r.region, &r.id).await {
+                        Ok(n) => db.network = Some(n),
+                        Err(e) => return vec![failed(&ResourceRef::new(DB_INSTANCE, &db.id, cx.account_id, &r.region), e)],
+                    }
+                    out.push(Read::Unit(unit(cx, &r.region, db)));
+                }
+                out
+            }
+            .boxed()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instance_arns_round_trip() {
+        let arn = "arn:aws:rds:eu-west-1:123456789012:db:orders";
+        assert_eq!(ResourceRef::from_arn(arn).map(|r| r.arn()).as_deref(), Some(arn));
+        assert!(ResourceRef::from_arn("arn:aws:rds:eu-west-1:123456789012:cluster:c").is_none());
+    }
+}

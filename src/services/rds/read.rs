@@ -1,0 +1,43 @@
+//! RDS collection: DB instances with their subnet group placement.
+
+use crate::aws::classify;
+use crate::error::{AwsError, AwsErrorKind};
+use crate::services::rds::snapshot::DbInstance;
+use aws_sdk_rds::Client;
+
+/// Reads DB instances: all in the region, or one (empty when it is gone). Networks are attached
+/// by the caller.
+pub async fn db_instances(client: &Client, id: Option<&str>) -> Result<Vec<DbInstance>, AwsError> {
+    let mut out = Vec::new();
+    let mut pages = client.describe_db_instances().set_db_instance_identifier(id.map(str::to_string)).into_paginator().send();
+    let read = async {
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| classify(&e))?;
+            for d in page.db_instances() {
+                let Some(name) = d.db_instance_identifier() else { continue };
+                let group = d.db_subnet_group();
+                out.push(DbInstance {
+                    id: name.to_string(),
+                    engine: d.engine().unwrap_or_default().to_string(),
+                    publicly_accessible: d.publicly_accessible().unwrap_or(false),
+                    storage_encrypted: d.storage_encrypted().unwrap_or(false),
+                    vpc_id: group.and_then(|g| g.vpc_id()).map(str::to_string),
+                    subnet_ids: group
+                        .map(|g| g.subnets().iter().filter_map(|s| s.subnet_identifier().map(str::to_string)).collect())
+                        .unwrap_or_default(),
+                    tags: d
+                        .tag_list()
+                        .iter()
+                        .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
+                        .collect(),
+                    network: None,
+                });
+            }
+        }
+        Ok::<(), AwsError>(())
+    };
+    match read.await {
+        Err(e) if e.kind == AwsErrorKind::NotFound => Ok(Vec::new()),
+        other => other.map(|()| out),
+    }
+}

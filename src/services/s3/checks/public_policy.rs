@@ -1,0 +1,150 @@
+//! `s3_bucket_public_policy`: a bucket policy Allow statement grants anyone access without a restricting condition.
+
+use crate::check::{Check, Context, On, Outcome};
+use crate::model::Severity;
+use crate::policy::{value_text, Effect, Statement};
+use crate::services::s3::snapshot::Bucket;
+use std::str::FromStr;
+
+pub static CHECK: Check = Check {
+    id: "s3_bucket_public_policy",
+    title: "S3 bucket policy grants public access",
+    severity: Severity::Critical,
+    resource_types: &[crate::services::s3::BUCKET],
+    risk: "Anyone on the internet can call the granted S3 actions on this bucket: data can be listed and \
+           downloaded (exfiltration), or overwritten and deleted (ransom, defacement, malware hosting).",
+    remediation: "Remove the public statement, or restrict it with a condition such as aws:SourceVpce or \
+                  aws:PrincipalOrgID, and turn on Block Public Access.",
+    remediation_cli: "aws s3api delete-bucket-policy --bucket {id}",
+    compliance: &["S3.2", "S3.3"],
+    eval: &On(eval),
+    advice: None,
+};
+
+/// Condition keys that narrow "anyone" down to a network, organisation or account.
+const RESTRICTING_KEYS: &[&str] = &[
+    "aws:sourceip",
+    "aws:sourcevpc",
+    "aws:sourcevpce",
+    "aws:principalorgid",
+    "aws:principalaccount",
+    "aws:sourceaccount",
+    "aws:sourcearn",
+];
+
+fn eval(b: &Bucket, _: &Context) -> Option<Outcome> {
+    let Some(doc) = b.policy.as_ref()? else { return Some(Outcome::Pass) };
+    let public: Vec<String> = doc
+        .statements
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.effect == Effect::Allow)
+        .filter(|(_, s)| s.principal.as_ref().is_some_and(|p| p.is_anyone()))
+        .filter(|(_, s)| restricting_condition(s).is_none())
+        .map(|(i, s)| format!("{} allows anyone {}", s.label(i), s.actions_text()))
+        .collect();
+    Some(if public.is_empty() { Outcome::Pass } else { Outcome::fail(public.join("; ")) })
+}
+
+/// The first condition that really narrows who may use the statement, if any.
+///
+/// A condition does not restrict when its operator is negated (`StringNotEquals`), ends in `IfExists`
+/// or is `ForAllValues:` (both pass when the key is absent, as it is for anonymous callers), is
+/// `Null`, or when every value is a wildcard or a `/0` network.
+pub(crate) fn restricting_condition(s: &Statement) -> Option<String> {
+    s.conditions().find_map(|(op, key, values)| {
+        let op_lower = op.to_ascii_lowercase();
+        let base = op_lower.strip_prefix("foranyvalue:").unwrap_or(&op_lower);
+        let loose = base.contains("not")
+            || base.ends_with("ifexists")
+            || base.starts_with("forallvalues:")
+            || base == "null";
+        let key_restricts = RESTRICTING_KEYS.contains(&key.to_ascii_lowercase().as_str());
+        let values_restrict = values.iter().any(|v| !matches_everything(&value_text(v)));
+        (key_restricts && !loose && values_restrict).then(|| format!("{op} {key}"))
+    })
+}
+
+fn matches_everything(v: &str) -> bool {
+    v.trim() == "*" || ipnet::IpNet::from_str(v.trim()).is_ok_and(|n| n.prefix_len() == 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::testing::*;
+    use crate::services::s3::checks::testing::*;
+
+    fn check(stmt: &str) -> Option<Outcome> {
+        eval(&with_policy(&format!(r#"{{"Version":"2012-10-17","Statement":[{stmt}]}}"#)), &ctx())
+    }
+
+    fn public(stmt: &str) -> bool {
+        matches!(check(stmt), Some(Outcome::Fail(_)))
+    }
+
+    #[test]
+    fn principal_forms_that_are_public() {
+        for principal in [r#""*""#, r#"{"AWS":"*"}"#, r#"{"AWS":["arn:aws:iam::111111111111:root","*"]}"#] {
+            let stmt = format!(r#"{{"Effect":"Allow","Principal":{principal},"Action":"s3:GetObject","Resource":"*"}}"#);
+            assert!(public(&stmt), "{principal}");
+        }
+    }
+
+    #[test]
+    fn named_principals_and_services_are_not_public() {
+        assert!(!public(r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"s3:*"}"#));
+        assert!(!public(r#"{"Effect":"Allow","Principal":{"Service":"logging.s3.amazonaws.com"},"Action":"s3:PutObject"}"#));
+    }
+
+    #[test]
+    fn deny_never_makes_public() {
+        assert!(!public(r#"{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*"}"#));
+    }
+
+    #[test]
+    fn each_restricting_key_makes_it_private() {
+        for (op, key, value) in [
+            ("IpAddress", "aws:SourceIp", "203.0.113.0/24"),
+            ("StringEquals", "aws:SourceVpc", "vpc-1234"),
+            ("StringEquals", "aws:SourceVpce", "vpce-1234"),
+            ("StringEquals", "aws:PrincipalOrgID", "o-abc"),
+            ("StringEquals", "aws:PrincipalAccount", "111111111111"),
+            ("StringEquals", "aws:SourceAccount", "111111111111"),
+            ("ArnLike", "aws:SourceArn", "arn:aws:cloudfront::111111111111:distribution/E1"),
+        ] {
+            let stmt = format!(
+                r#"{{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*","Condition":{{"{op}":{{"{key}":"{value}"}}}}}}"#
+            );
+            assert!(!public(&stmt), "{key} should restrict");
+        }
+    }
+
+    #[test]
+    fn conditions_that_do_not_restrict() {
+        for cond in [
+            r#"{"StringEquals":{"s3:prefix":"public/"}}"#,
+            r#"{"StringEqualsIfExists":{"aws:SourceVpc":"vpc-1"}}"#,
+            r#"{"StringNotEquals":{"aws:SourceVpce":"vpce-1"}}"#,
+            r#"{"IpAddress":{"aws:SourceIp":"0.0.0.0/0"}}"#,
+            r#"{"StringLike":{"aws:SourceArn":"*"}}"#,
+            r#"{"Null":{"aws:SourceVpc":"false"}}"#,
+        ] {
+            let stmt = format!(r#"{{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Condition":{cond}}}"#);
+            assert!(public(&stmt), "{cond} should not restrict");
+        }
+    }
+
+    #[test]
+    fn detail_names_the_statement() {
+        let out = check(r#"{"Sid":"PublicRead","Effect":"Allow","Principal":"*","Action":["s3:GetObject"],"Resource":"*"}"#);
+        assert_eq!(out, Some(Outcome::fail(r#"statement 0 (Sid "PublicRead") allows anyone s3:GetObject"#.into())));
+    }
+
+    #[test]
+    fn no_policy_passes() {
+        let mut b = with_policy(r#"{"Statement":[]}"#);
+        b.policy = Some(None);
+        assert_eq!(eval(&b, &ctx()), Some(Outcome::Pass));
+    }
+}
