@@ -30,7 +30,8 @@ pub struct Operation {
 }
 
 impl Operation {
-    /// The operation whose error type is `E` (`aws_sdk_s3::…::GetBucketPolicyError`).
+    /// The operation whose error type is `E`: the crate names the service, the type the operation
+    /// (`aws_sdk_<service>::operation::<op>::<Op>Error`).
     pub fn of<E>() -> Self {
         Self::from_error_type(std::any::type_name::<E>())
     }
@@ -84,6 +85,13 @@ pub struct ReadFailure {
     pub error: AwsError,
 }
 
+impl ReadFailure {
+    /// A listing of `what` (a type name) in one region that failed.
+    pub fn regional(what: &str, region: &str, error: AwsError) -> Self {
+        ReadFailure { resource_arn: format!("{what} in {region}"), error }
+    }
+}
+
 /// What went wrong while handling one invocation.
 #[derive(Debug, Error)]
 pub enum HandlerError {
@@ -113,20 +121,6 @@ impl HandlerError {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn operations_are_named_from_sdk_error_types() {
-        let op = Operation::from_error_type("aws_sdk_s3::operation::get_bucket_policy::GetBucketPolicyError");
-        assert_eq!(op.to_string(), "s3:GetBucketPolicy");
-        let op = Operation::from_error_type("aws_sdk_iam::operation::list_mfa_devices::ListMFADevicesError");
-        assert_eq!(op, Operation { service: "iam", name: "ListMFADevices" });
-        assert_eq!(serde_json::to_value(op).unwrap(), serde_json::json!("iam:ListMFADevices"));
-    }
-}
-
 /// Renders an error and its sources as one line: `a: b: c`.
 pub fn cause_chain(err: &dyn std::error::Error) -> String {
     let mut out = err.to_string();
@@ -140,4 +134,18 @@ pub fn cause_chain(err: &dyn std::error::Error) -> String {
         source = s.source();
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operations_are_named_from_sdk_error_types() {
+        let op = Operation::from_error_type("aws_sdk_example::operation::get_thing_policy::GetThingPolicyError");
+        assert_eq!(op.to_string(), "example:GetThingPolicy");
+        let op = Operation::from_error_type("aws_sdk_example::operation::list_mfa_devices::ListMFADevicesError");
+        assert_eq!(op, Operation { service: "example", name: "ListMFADevices" });
+        assert_eq!(serde_json::to_value(op).unwrap(), serde_json::json!("example:ListMFADevices"));
+    }
 }

@@ -15,7 +15,10 @@ use futures::future::BoxFuture;
 use std::any::{Any, TypeId};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Debug;
+use std::future::Future;
+use std::hash::Hash;
 use std::sync::{Arc, Mutex};
+use tokio::sync::OnceCell;
 
 /// Tags as AWS returns them.
 pub type Tags = BTreeMap<String, String>;
@@ -158,13 +161,11 @@ impl<'a> ReadCx<'a> {
         }
     }
 
-    /// The region of a resource that did not say (an event in the SDK's region).
-    pub fn region_of(&self, r: &ResourceRef) -> String {
-        if r.region.is_empty() {
-            self.clients.default_region()
-        } else {
-            r.region.clone()
-        }
+    /// A regional resource with its region filled in (the SDK's when the event did not say), or
+    /// `None` when `REGIONS` leaves that region out.
+    pub fn regional(&self, r: &ResourceRef) -> Option<ResourceRef> {
+        let region = if r.region.is_empty() { self.clients.default_region() } else { r.region.clone() };
+        self.in_region(&region).then(|| ResourceRef { region, ..r.clone() })
     }
 
     /// The ARN partition of the audited account.
@@ -173,18 +174,74 @@ impl<'a> ReadCx<'a> {
     }
 }
 
+/// Values read at most once per run and key (a region's networks, a region's DB instances), kept
+/// in a service's per-run state ([`ReadCx::state`]). A failed read is not kept: the next asker
+/// reads again.
+#[derive(Debug)]
+pub struct Memo<K, V> {
+    cells: Mutex<HashMap<K, Arc<OnceCell<V>>>>,
+}
+
+impl<K, V> Default for Memo<K, V> {
+    fn default() -> Self {
+        Memo { cells: Mutex::default() }
+    }
+}
+
+impl<K: Hash + Eq, V: Clone> Memo<K, V> {
+    fn cell(&self, key: K) -> Arc<OnceCell<V>> {
+        let mut cells = self.cells.lock().unwrap_or_else(|p| p.into_inner());
+        Arc::clone(cells.entry(key).or_default())
+    }
+
+    /// The value for `key`, reading it with `read` unless this run already has it.
+    pub async fn get_or_read<F, Fut>(&self, key: K, read: F) -> Result<V, AwsError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<V, AwsError>>,
+    {
+        self.cell(key).get_or_try_init(read).await.cloned()
+    }
+
+    /// The value for `key` if this run already read it.
+    pub fn known(&self, key: K) -> Option<V> {
+        self.cell(key).get().cloned()
+    }
+}
+
+/// What the core knows of a service without calling it: plain data.
+pub struct ServiceInfo {
+    /// Its name in `SERVICES` and in `vigil checks`.
+    pub name: &'static str,
+    /// The resource types it reads.
+    pub types: &'static [ResourceType],
+    /// Its checks, in catalogue order.
+    pub checks: &'static [&'static Check],
+    /// The CloudTrail events it reacts to.
+    pub events: &'static [EventRule],
+    /// Whether a full scan lists it once per account (IAM, S3) rather than once per region.
+    pub global: bool,
+}
+
 /// One AWS service, registered by one line in [`crate::services`].
 pub trait Service: Sync {
-    /// Its name in `SERVICES` and in `vigil checks`.
-    fn name(&self) -> &'static str;
-    /// The resource types it reads.
-    fn types(&self) -> &'static [ResourceType];
-    /// Its checks, in catalogue order.
-    fn checks(&self) -> &'static [&'static Check];
-    /// The CloudTrail events it reacts to.
-    fn events(&self) -> &'static [EventRule];
-    /// Whether a full scan lists it once per account (IAM, S3) rather than once per region.
-    fn global(&self) -> bool;
+    fn info(&self) -> &'static ServiceInfo;
+
+    fn name(&self) -> &'static str {
+        self.info().name
+    }
+    fn types(&self) -> &'static [ResourceType] {
+        self.info().types
+    }
+    fn checks(&self) -> &'static [&'static Check] {
+        self.info().checks
+    }
+    fn events(&self) -> &'static [EventRule] {
+        self.info().events
+    }
+    fn global(&self) -> bool {
+        self.info().global
+    }
     /// The resource an operator's ARN names, when it is one of this service's.
     fn parse_arn(&self, arn: &crate::model::Arn) -> Option<ResourceRef>;
     /// Lists (and reads in bulk) everything in one region, or everywhere for a global service.

@@ -10,8 +10,8 @@ use crate::config::{Settings, TagMatch};
 use crate::error::Operation;
 use crate::findings::{RESOLVED_DELETED, RESOLVED_PASSED};
 use crate::model::{Arn, Severity, TypeInfo};
-use crate::router::{EventRule, Focus};
-use crate::service::{Subject, Tags};
+use crate::router::Focus;
+use crate::service::{ServiceInfo, Subject, Tags};
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use std::collections::BTreeMap;
@@ -93,21 +93,11 @@ impl Fake {
     }
 }
 
+static INFO: ServiceInfo = ServiceInfo { name: "fake", types: &[THING], checks: CHECKS, events: &[], global: false };
+
 impl Service for Fake {
-    fn name(&self) -> &'static str {
-        "fake"
-    }
-    fn types(&self) -> &'static [ResourceType] {
-        &[THING]
-    }
-    fn checks(&self) -> &'static [&'static Check] {
-        CHECKS
-    }
-    fn events(&self) -> &'static [EventRule] {
-        &[]
-    }
-    fn global(&self) -> bool {
-        false
+    fn info(&self) -> &'static ServiceInfo {
+        &INFO
     }
     fn parse_arn(&self, _: &Arn) -> Option<ResourceRef> {
         None

@@ -10,13 +10,11 @@ use crate::check::Check;
 use crate::error::{AwsError, ReadFailure};
 use crate::model::{partition, Arn, ResourceRef, ResourceType, TypeInfo, ACCOUNT_REGION};
 use crate::router::{strings, Effect, EventCx, EventRule, Focus, Located, Locator, RouteError, Target};
-use crate::service::{failed, Read, ReadCx, Scan, Service, Subject, Tags, Unit};
+use crate::service::{ServiceInfo, failed, Read, ReadCx, Scan, Service, Subject, Tags, Unit};
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use read::{Networks, Select};
 use snapshot::{RegionSettings, SecurityGroup, Volume, Vpc};
-use std::collections::HashMap;
-use std::sync::Arc;
 
 fn ec2_arn(r: &ResourceRef, kind: &str) -> String {
     format!("arn:{}:ec2:{}:{}:{kind}/{}", partition(&r.region), r.region, r.account, r.id)
@@ -166,32 +164,13 @@ impl Subject for Volume {
 
 impl Subject for RegionSettings {}
 
+static INFO: ServiceInfo = ServiceInfo { name: "ec2", types: &[SECURITY_GROUP, VPC, SUBNET, ROUTE_TABLE, FLOW_LOG, VOLUME, ACCOUNT_REGION], checks: CHECKS, events: EVENTS, global: false };
+
 pub struct Ec2;
 
-/// A regional read that failed, keyed by what was read and where.
-fn regional_failure(what: &str, region: &str, error: AwsError) -> ReadFailure {
-    ReadFailure { resource_arn: format!("{what} in {region}"), error }
-}
-
 impl Service for Ec2 {
-    fn name(&self) -> &'static str {
-        "ec2"
-    }
-
-    fn types(&self) -> &'static [ResourceType] {
-        &[SECURITY_GROUP, VPC, SUBNET, ROUTE_TABLE, FLOW_LOG, VOLUME, ACCOUNT_REGION]
-    }
-
-    fn checks(&self) -> &'static [&'static Check] {
-        CHECKS
-    }
-
-    fn events(&self) -> &'static [EventRule] {
-        EVENTS
-    }
-
-    fn global(&self) -> bool {
-        false
+    fn info(&self) -> &'static ServiceInfo {
+        &INFO
     }
 
     fn parse_arn(&self, arn: &Arn) -> Option<ResourceRef> {
@@ -230,8 +209,8 @@ impl Service for Ec2 {
             );
             let mut scan = Scan::default();
             let at = |r: &str| ResourceRef::new(ACCOUNT_REGION, cx.account_id, cx.account_id, r);
-            let nets = nets.map_err(|e| scan.failures.push(regional_failure("AWS::EC2", region, e))).ok();
-            let logs = logs.map_err(|e| scan.failures.push(regional_failure("AWS::EC2", region, e))).ok();
+            let nets = nets.map_err(|e| scan.failures.push(ReadFailure::regional("AWS::EC2", region, e))).ok();
+            let logs = logs.map_err(|e| scan.failures.push(ReadFailure::regional("AWS::EC2", region, e))).ok();
             let listed: [(ResourceType, Result<Vec<Unit>, AwsError>); 3] = [
                 (
                     SECURITY_GROUP,
@@ -256,11 +235,11 @@ impl Service for Ec2 {
                     }
                     Err(e) => {
                         scan.incomplete.push(kind);
-                        scan.failures.push(regional_failure(kind.as_str(), region, e));
+                        scan.failures.push(ReadFailure::regional(kind.as_str(), region, e));
                     }
                 }
             }
-            let ebs_encryption_by_default = ebs.map_err(|e| scan.failures.push(regional_failure("AWS::EC2", region, e))).ok();
+            let ebs_encryption_by_default = ebs.map_err(|e| scan.failures.push(ReadFailure::regional("AWS::EC2", region, e))).ok();
             scan.units.push(Unit::new(at(region), RegionSettings { region: region.to_string(), ebs_encryption_by_default }));
             scan
         }
@@ -269,11 +248,8 @@ impl Service for Ec2 {
 
     fn read<'a>(&'a self, cx: &'a ReadCx<'a>, target: &'a Target) -> BoxFuture<'a, Vec<Read>> {
         async move {
-            let region = cx.region_of(&target.resource);
-            let r = ResourceRef { region: region.clone(), ..target.resource.clone() };
-            if !cx.in_region(&region) {
-                return vec![Read::Skipped];
-            }
+            let Some(r) = cx.regional(&target.resource) else { return vec![Read::Skipped] };
+            let region = r.region.clone();
             let ec2 = cx.clients.ec2(&region);
             let kind = r.kind;
             if kind == SECURITY_GROUP {
@@ -400,9 +376,9 @@ impl Ec2 {
             },
         );
         let read = (|| Ok::<_, AwsError>((infos?, nets.transpose()?, logs.transpose()?)))();
-        let (infos, nets, logs): (_, Option<Arc<HashMap<String, Arc<snapshot::Network>>>>, _) = match read {
+        let (infos, nets, logs): (_, Option<read::RegionNetworks>, _) = match read {
             Ok(x) => x,
-            Err(e) => return vec![Read::Failed(regional_failure(VPC.as_str(), region, e))],
+            Err(e) => return vec![Read::Failed(ReadFailure::regional(VPC.as_str(), region, e))],
         };
         let vpcs = read::assemble(infos, nets.as_deref(), logs);
         let mut out: Vec<Read> =

@@ -3,13 +3,12 @@
 
 use crate::aws::{classify, each_page};
 use crate::error::{AwsError, AwsErrorKind};
-use crate::service::ReadCx;
-use tokio::sync::OnceCell;
+use crate::service::{Memo, ReadCx};
 use crate::services::ec2::snapshot::{FlowLog, Network, Peer, Route, RouteTable, Rule, SecurityGroup, Subnet, Volume, Vpc};
 use aws_sdk_ec2::types::{Filter, IpPermission, Tag};
 use aws_sdk_ec2::Client;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// Which resources a describe call reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -251,40 +250,36 @@ pub async fn ebs_encryption_by_default(client: &Client) -> Result<bool, AwsError
     Ok(out.ebs_encryption_by_default().unwrap_or(false))
 }
 
+/// Every VPC's network in one region, by VPC id.
+pub type RegionNetworks = Arc<HashMap<String, Arc<Network>>>;
+
 /// Networks read in this run, shared by every reader that needs them (VPC checks, and RDS
 /// instances placed in a VPC): each region's or VPC's subnets and route tables are read once.
 #[derive(Debug, Default)]
 pub struct Networks {
-    regions: Mutex<HashMap<String, Arc<OnceCell<Arc<HashMap<String, Arc<Network>>>>>>>,
-    vpcs: Mutex<HashMap<(String, String), Arc<OnceCell<Arc<Network>>>>>,
-}
-
-fn cell<K: std::hash::Hash + Eq, V>(map: &Mutex<HashMap<K, Arc<OnceCell<V>>>>, key: K) -> Arc<OnceCell<V>> {
-    let mut map = map.lock().unwrap_or_else(|p| p.into_inner());
-    Arc::clone(map.entry(key).or_default())
+    regions: Memo<String, RegionNetworks>,
+    vpcs: Memo<(String, String), Arc<Network>>,
 }
 
 impl Networks {
     /// Every VPC's network in a region (all subnets and route tables).
-    pub async fn in_region(&self, cx: &ReadCx<'_>, region: &str) -> Result<Arc<HashMap<String, Arc<Network>>>, AwsError> {
+    pub async fn in_region(&self, cx: &ReadCx<'_>, region: &str) -> Result<RegionNetworks, AwsError> {
         let client = cx.clients.ec2(region);
-        let cell = cell(&self.regions, region.to_string());
-        cell.get_or_try_init(|| async {
-            let (s, t) = futures::try_join!(subnets(&client, Select::All), route_tables(&client, Select::All))?;
-            Ok(Arc::new(networks(s, t)))
-        })
-        .await
-        .cloned()
+        self.regions
+            .get_or_read(region.to_string(), || async {
+                let (s, t) = futures::try_join!(subnets(&client, Select::All), route_tables(&client, Select::All))?;
+                Ok(Arc::new(networks(s, t)))
+            })
+            .await
     }
 
     /// One VPC's network: from the region's when that was read in this run, else read alone.
     pub async fn of_vpc(&self, cx: &ReadCx<'_>, region: &str, vpc: &str) -> Result<Arc<Network>, AwsError> {
-        let whole = cell(&self.regions, region.to_string());
-        if let Some(all) = whole.get() {
+        if let Some(all) = self.regions.known(region.to_string()) {
             return Ok(all.get(vpc).cloned().unwrap_or_else(|| Arc::new(Network { vpc_id: vpc.to_string(), ..Default::default() })));
         }
         let client = cx.clients.ec2(region);
-        cell(&self.vpcs, (region.to_string(), vpc.to_string())).get_or_try_init(|| network(&client, vpc)).await.cloned()
+        self.vpcs.get_or_read((region.to_string(), vpc.to_string()), || network(&client, vpc)).await
     }
 }
 

@@ -11,7 +11,7 @@ use crate::config::Settings;
 use crate::error::ReadFailure;
 use crate::model::{partition, Arn, ResourceRef, ResourceType, TypeInfo, ACCOUNT};
 use crate::router::{Effect, EventCx, EventRule, Focus, Located, Locator, RouteError, Target};
-use crate::service::{failed, Exposure, Read, ReadCx, Scan, Service, Subject, Tags, Unit};
+use crate::service::{ServiceInfo, failed, Exposure, Read, ReadCx, Scan, Service, Subject, Tags, Unit};
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use read::{EntityRead, PolicyCache};
@@ -179,6 +179,8 @@ impl Subject for ManagedPolicy {}
 
 impl Subject for Account {}
 
+static INFO: ServiceInfo = ServiceInfo { name: "iam", types: &[USER, ROLE, GROUP, POLICY, ACCOUNT], checks: CHECKS, events: EVENTS, global: true };
+
 pub struct Iam;
 
 impl Iam {
@@ -205,24 +207,8 @@ impl Iam {
 }
 
 impl Service for Iam {
-    fn name(&self) -> &'static str {
-        "iam"
-    }
-
-    fn types(&self) -> &'static [ResourceType] {
-        &[USER, ROLE, GROUP, POLICY, ACCOUNT]
-    }
-
-    fn checks(&self) -> &'static [&'static Check] {
-        CHECKS
-    }
-
-    fn events(&self) -> &'static [EventRule] {
-        EVENTS
-    }
-
-    fn global(&self) -> bool {
-        true
+    fn info(&self) -> &'static ServiceInfo {
+        &INFO
     }
 
     fn parse_arn(&self, arn: &Arn) -> Option<ResourceRef> {

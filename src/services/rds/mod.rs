@@ -10,14 +10,12 @@ use crate::check::Check;
 use crate::error::{AwsError, ReadFailure};
 use crate::model::{partition, Arn, ResourceRef, ResourceType, TypeInfo};
 use crate::router::{Effect, EventCx, EventRule, Focus, Located, Locator, RouteError, Target};
-use crate::service::{failed, Read, ReadCx, Scan, Service, Subject, Tags, Unit};
+use crate::service::{ServiceInfo, failed, Memo, Read, ReadCx, Scan, Service, Subject, Tags, Unit};
 use crate::services::ec2::{read::Networks, VPC};
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use snapshot::DbInstance;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use tokio::sync::OnceCell;
+use std::sync::Arc;
 
 pub const DB_INSTANCE: ResourceType = ResourceType(&TypeInfo {
     name: "AWS::RDS::DBInstance",
@@ -65,16 +63,12 @@ impl Subject for DbInstance {
 
 /// Each region's DB instances, listed once per run.
 #[derive(Debug, Default)]
-struct Listings(Mutex<HashMap<String, Arc<OnceCell<Arc<Vec<DbInstance>>>>>>);
+struct Listings(Memo<String, Arc<Vec<DbInstance>>>);
 
 impl Listings {
     async fn in_region(&self, cx: &ReadCx<'_>, region: &str) -> Result<Arc<Vec<DbInstance>>, AwsError> {
-        let cell = {
-            let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
-            Arc::clone(map.entry(region.to_string()).or_default())
-        };
         let client = cx.clients.rds(region);
-        cell.get_or_try_init(|| async { read::db_instances(&client, None).await.map(Arc::new) }).await.cloned()
+        self.0.get_or_read(region.to_string(), || async { read::db_instances(&client, None).await.map(Arc::new) }).await
     }
 }
 
@@ -82,27 +76,13 @@ fn unit(cx: &ReadCx<'_>, region: &str, db: DbInstance) -> Unit {
     Unit::new(ResourceRef::new(DB_INSTANCE, &db.id, cx.account_id, region), db)
 }
 
+static INFO: ServiceInfo = ServiceInfo { name: "rds", types: &[DB_INSTANCE], checks: CHECKS, events: EVENTS, global: false };
+
 pub struct Rds;
 
 impl Service for Rds {
-    fn name(&self) -> &'static str {
-        "rds"
-    }
-
-    fn types(&self) -> &'static [ResourceType] {
-        &[DB_INSTANCE]
-    }
-
-    fn checks(&self) -> &'static [&'static Check] {
-        CHECKS
-    }
-
-    fn events(&self) -> &'static [EventRule] {
-        EVENTS
-    }
-
-    fn global(&self) -> bool {
-        false
+    fn info(&self) -> &'static ServiceInfo {
+        &INFO
     }
 
     fn parse_arn(&self, arn: &Arn) -> Option<ResourceRef> {
@@ -124,7 +104,7 @@ impl Service for Rds {
             let nets = match nets {
                 Ok(n) => Some(n),
                 Err(error) => {
-                    scan.failures.push(ReadFailure { resource_arn: format!("AWS::EC2 in {region}"), error });
+                    scan.failures.push(ReadFailure::regional("AWS::EC2", region, error));
                     None
                 }
             };
@@ -139,7 +119,7 @@ impl Service for Rds {
                 }
                 Err(error) => {
                     scan.incomplete.push(DB_INSTANCE);
-                    scan.failures.push(ReadFailure { resource_arn: format!("{} in {region}", DB_INSTANCE.as_str()), error });
+                    scan.failures.push(ReadFailure::regional(DB_INSTANCE.as_str(), region, error));
                 }
             }
             scan
@@ -150,11 +130,8 @@ impl Service for Rds {
     /// One instance, with the network of its VPC.
     fn read<'a>(&'a self, cx: &'a ReadCx<'a>, target: &'a Target) -> BoxFuture<'a, Vec<Read>> {
         async move {
-            let region = cx.region_of(&target.resource);
-            let r = ResourceRef { region: region.clone(), ..target.resource.clone() };
-            if !cx.in_region(&region) {
-                return vec![Read::Skipped];
-            }
+            let Some(r) = cx.regional(&target.resource) else { return vec![Read::Skipped] };
+            let region = r.region.clone();
             let mut db = match read::db_instances(&cx.clients.rds(&region), Some(&r.id)).await {
                 Ok(found) => match found.into_iter().next() {
                     Some(db) => db,
@@ -181,8 +158,7 @@ impl Service for Rds {
                 let dbs = match cx.state::<Listings>().in_region(cx, &r.region).await {
                     Ok(dbs) => dbs,
                     Err(error) => {
-                        let resource_arn = format!("{} in {}", DB_INSTANCE.as_str(), r.region);
-                        return vec![Read::Failed(ReadFailure { resource_arn, error })];
+                        return vec![Read::Failed(ReadFailure::regional(DB_INSTANCE.as_str(), &r.region, error))];
                     }
                 };
                 let mut out = Vec::new();

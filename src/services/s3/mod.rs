@@ -8,7 +8,7 @@ pub mod snapshot;
 use crate::check::Check;
 use crate::model::{partition, Arn, ResourceRef, ResourceType, TypeInfo};
 use crate::router::{Effect, EventRule, Focus, Locator, Part};
-use crate::service::{failed, Read, ReadCx, Scan, Service, Subject, Tags, Unit};
+use crate::service::{ServiceInfo, failed, Read, ReadCx, Scan, Service, Subject, Tags, Unit};
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use snapshot::Bucket;
@@ -78,27 +78,13 @@ impl Subject for Bucket {
     }
 }
 
+static INFO: ServiceInfo = ServiceInfo { name: "s3", types: &[BUCKET], checks: CHECKS, events: EVENTS, global: true };
+
 pub struct S3;
 
 impl Service for S3 {
-    fn name(&self) -> &'static str {
-        "s3"
-    }
-
-    fn types(&self) -> &'static [ResourceType] {
-        &[BUCKET]
-    }
-
-    fn checks(&self) -> &'static [&'static Check] {
-        CHECKS
-    }
-
-    fn events(&self) -> &'static [EventRule] {
-        EVENTS
-    }
-
-    fn global(&self) -> bool {
-        true
+    fn info(&self) -> &'static ServiceInfo {
+        &INFO
     }
 
     fn parse_arn(&self, arn: &Arn) -> Option<ResourceRef> {
@@ -175,6 +161,12 @@ mod tests {
         assert_eq!(r.kind, BUCKET);
         assert_eq!(r.id, "my-bucket");
         assert_eq!(r.arn(), "arn:aws:s3:::my-bucket");
+    }
+
+    #[test]
+    fn operations_are_named_as_iam_and_the_recorder_name_them() {
+        let op = crate::error::Operation::of::<aws_sdk_s3::operation::get_bucket_policy::GetBucketPolicyError>();
+        assert_eq!(op.to_string(), "s3:GetBucketPolicy");
     }
 
     #[test]
