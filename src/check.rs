@@ -71,6 +71,12 @@ impl Outcome {
         Outcome::Fail(Failure { detail, severity: None, evidence: None })
     }
 
+    /// A failure with the check's own typed evidence, stored as JSON with the finding and read
+    /// back with [`evidence_of`].
+    pub fn fail_with<T: serde::Serialize>(detail: String, severity: Option<Severity>, evidence: &T) -> Self {
+        Outcome::Fail(Failure { detail, severity, evidence: serde_json::to_value(evidence).ok() })
+    }
+
     pub fn is_fail(&self) -> bool {
         matches!(self, Outcome::Fail(_))
     }
@@ -145,6 +151,11 @@ impl std::fmt::Debug for Check {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Check").field("id", &self.id).finish()
     }
+}
+
+/// A finding's evidence, as the type its check wrote ([`Outcome::fail_with`]).
+pub fn evidence_of<T: serde::de::DeserializeOwned>(f: &Finding) -> Option<T> {
+    serde_json::from_value(f.evidence.clone()?).ok()
 }
 
 /// Looks a check up by id.

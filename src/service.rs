@@ -64,16 +64,16 @@ pub trait Subject: Any + Send + Sync + Debug {
 
 /// One snapshot ready to judge.
 #[derive(Debug)]
-pub struct Unit {
+pub struct Snapshot {
     pub resource: ResourceRef,
     pub subject: Box<dyn Subject>,
     /// Parts of it that could not be read: `None` in the snapshot, reported, concluding nothing.
     pub failures: Vec<ReadFailure>,
 }
 
-impl Unit {
+impl Snapshot {
     pub fn new(resource: ResourceRef, subject: impl Subject) -> Self {
-        Unit { resource, subject: Box::new(subject), failures: Vec::new() }
+        Snapshot { resource, subject: Box::new(subject), failures: Vec::new() }
     }
 }
 
@@ -81,7 +81,7 @@ impl Unit {
 #[derive(Debug)]
 pub enum Read {
     /// It exists; here is what was read.
-    Unit(Unit),
+    Found(Snapshot),
     /// AWS said it does not exist: its findings resolve as deleted.
     Gone(ResourceRef),
     /// The read failed: nothing is concluded.
@@ -103,7 +103,7 @@ pub type Listing = (ResourceType, Option<String>);
 #[derive(Debug, Default)]
 pub struct Scan {
     /// Snapshots read in bulk, ready to judge.
-    pub units: Vec<Unit>,
+    pub snapshots: Vec<Snapshot>,
     /// Resources to read one by one, as an event would.
     pub targets: Vec<Target>,
     /// Types whose listing completed.

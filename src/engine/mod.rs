@@ -16,7 +16,7 @@ use crate::error::{AwsError, AwsErrorKind, ReadFailure};
 use crate::findings::{self, Change, Evaluation, Finding, Observation, Status, Transition};
 use crate::model::{timestamp, ResourceRef, ResourceType};
 use crate::router::Target;
-use crate::service::{Listing, Read, ReadCx, Scan, Service, Unit};
+use crate::service::{Listing, Read, ReadCx, Scan, Service, Snapshot};
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use ports::{AlertSink, FindingStore, StoreError};
@@ -227,9 +227,9 @@ impl Engine<'_> {
                 report.audit_errors.extend(scan.failures.iter().map(AuditError::read));
                 report.incomplete_types.extend(scan.incomplete);
                 complete.extend(scan.complete);
-                listed.extend(scan.units.iter().map(|u| u.resource.arn()));
+                listed.extend(scan.snapshots.iter().map(|u| u.resource.arn()));
                 listed.extend(scan.targets.iter().map(|t| t.resource.arn()));
-                results.extend(self.judge_all(scan.units).await);
+                results.extend(self.judge_all(scan.snapshots).await);
                 results.extend(self.audit_all(&scan.targets).await);
             }
         }
@@ -320,7 +320,7 @@ impl Engine<'_> {
         let mut out = Vec::with_capacity(reads.len());
         for read in reads {
             match read {
-                Read::Unit(unit) => out.push(self.judge(unit).await),
+                Read::Found(unit) => out.push(self.judge(unit).await),
                 Read::Gone(r) => out.push(self.forget(&r).await),
                 Read::Failed(f) => out.push(Audited::failed(&f)),
                 Read::Skipped => out.push(Audited::skipped()),
@@ -337,14 +337,14 @@ impl Engine<'_> {
         out
     }
 
-    async fn judge_all(&self, units: Vec<Unit>) -> Vec<Audited> {
-        futures::stream::iter(units).map(|u| self.judge(u)).buffer_unordered(self.cx.settings.audit_concurrency.max(1)).collect().await
+    async fn judge_all(&self, snapshots: Vec<Snapshot>) -> Vec<Audited> {
+        futures::stream::iter(snapshots).map(|u| self.judge(u)).buffer_unordered(self.cx.settings.audit_concurrency.max(1)).collect().await
     }
 
     /// The one judge: scope, exemption, evaluation, counting and reconciliation for one snapshot,
     /// whichever service read it and whatever triggered the read.
-    async fn judge(&self, unit: Unit) -> Audited {
-        let Unit { resource: r, subject, failures } = unit;
+    async fn judge(&self, unit: Snapshot) -> Audited {
+        let Snapshot { resource: r, subject, failures } = unit;
         let settings = self.cx.settings;
         let tags = subject.tags();
         if scope::admits(settings, &r, tags).is_err() || subject.never_audited(settings).is_some() {

@@ -113,7 +113,7 @@ impl Service for Fake {
                 return scan;
             }
             for (id, t) in &w.things {
-                scan.units.push(Unit::new(ResourceRef::new(THING, id, cx.account_id, region), t.clone()));
+                scan.snapshots.push(Snapshot::new(ResourceRef::new(THING, id, cx.account_id, region), t.clone()));
             }
             scan.complete.push((THING, Some(region.to_string())));
             scan
@@ -130,7 +130,7 @@ impl Service for Fake {
                 return vec![crate::service::failed(&r, throttled())];
             }
             vec![match w.things.get(&r.id) {
-                Some(t) => Read::Unit(Unit::new(r, t.clone())),
+                Some(t) => Read::Found(Snapshot::new(r, t.clone())),
                 None => Read::Gone(r),
             }]
         }

@@ -41,7 +41,7 @@ pub struct Request<'a> {
 }
 
 /// Why a request is allowed: the statements that allow it and the conditions it depends on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Grant {
     /// `"<policy> statement N"` for each statement that allows it.
     pub sources: Vec<String>,

@@ -10,7 +10,7 @@ use crate::check::Check;
 use crate::error::{AwsError, ReadFailure};
 use crate::model::{partition, Arn, ResourceRef, ResourceType, TypeInfo, ACCOUNT_REGION};
 use crate::router::{strings, Effect, EventCx, EventRule, Focus, Located, Locator, RouteError, Target};
-use crate::service::{ServiceInfo, failed, Read, ReadCx, Scan, Service, Subject, Tags, Unit};
+use crate::service::{ServiceInfo, failed, Read, ReadCx, Scan, Service, Subject, Tags, Snapshot};
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use read::{Networks, Select};
@@ -211,27 +211,27 @@ impl Service for Ec2 {
             let at = |r: &str| ResourceRef::new(ACCOUNT_REGION, cx.account_id, cx.account_id, r);
             let nets = nets.map_err(|e| scan.failures.push(ReadFailure::regional("AWS::EC2", region, e))).ok();
             let logs = logs.map_err(|e| scan.failures.push(ReadFailure::regional("AWS::EC2", region, e))).ok();
-            let listed: [(ResourceType, Result<Vec<Unit>, AwsError>); 3] = [
+            let listed: [(ResourceType, Result<Vec<Snapshot>, AwsError>); 3] = [
                 (
                     SECURITY_GROUP,
-                    groups.map(|g| g.into_iter().map(|g| Unit::new(ResourceRef::new(SECURITY_GROUP, &g.id, cx.account_id, region), g)).collect()),
+                    groups.map(|g| g.into_iter().map(|g| Snapshot::new(ResourceRef::new(SECURITY_GROUP, &g.id, cx.account_id, region), g)).collect()),
                 ),
                 (
                     VPC,
                     vpcs.map(|v| {
                         read::assemble(v, nets.as_deref(), logs)
                             .into_iter()
-                            .map(|v| Unit::new(ResourceRef::new(VPC, &v.id, cx.account_id, region), v))
+                            .map(|v| Snapshot::new(ResourceRef::new(VPC, &v.id, cx.account_id, region), v))
                             .collect()
                     }),
                 ),
-                (VOLUME, volumes.map(|v| v.into_iter().map(|v| Unit::new(ResourceRef::new(VOLUME, &v.id, cx.account_id, region), v)).collect())),
+                (VOLUME, volumes.map(|v| v.into_iter().map(|v| Snapshot::new(ResourceRef::new(VOLUME, &v.id, cx.account_id, region), v)).collect())),
             ];
             for (kind, read) in listed {
                 match read {
-                    Ok(units) => {
+                    Ok(found) => {
                         scan.complete.push((kind, Some(region.to_string())));
-                        scan.units.extend(units);
+                        scan.snapshots.extend(found);
                     }
                     Err(e) => {
                         scan.incomplete.push(kind);
@@ -240,7 +240,7 @@ impl Service for Ec2 {
                 }
             }
             let ebs_encryption_by_default = ebs.map_err(|e| scan.failures.push(ReadFailure::regional("AWS::EC2", region, e))).ok();
-            scan.units.push(Unit::new(at(region), RegionSettings { region: region.to_string(), ebs_encryption_by_default }));
+            scan.snapshots.push(Snapshot::new(at(region), RegionSettings { region: region.to_string(), ebs_encryption_by_default }));
             scan
         }
         .boxed()
@@ -257,7 +257,7 @@ impl Service for Ec2 {
                 let select = if by_id { Select::Id(&r.id) } else { Select::Other(&r.id) };
                 vec![match read::security_groups(&ec2, select).await {
                     Ok(groups) => match groups.into_iter().next() {
-                        Some(g) => Read::Unit(Unit::new(ResourceRef::new(SECURITY_GROUP, &g.id, &r.account, &region), g)),
+                        Some(g) => Read::Found(Snapshot::new(ResourceRef::new(SECURITY_GROUP, &g.id, &r.account, &region), g)),
                         None if by_id => Read::Gone(r),
                         // Named in the default VPC, and gone: nothing to key on.
                         None => Read::Skipped,
@@ -289,14 +289,14 @@ impl Service for Ec2 {
             } else if kind == VOLUME {
                 vec![match read::volumes(&ec2, Some(&r.id)).await {
                     Ok(found) => match found.into_iter().next() {
-                        Some(v) => Read::Unit(Unit::new(r, v)),
+                        Some(v) => Read::Found(Snapshot::new(r, v)),
                         None => Read::Gone(r),
                     },
                     Err(e) => failed(&r, e),
                 }]
             } else if kind == ACCOUNT_REGION {
                 vec![match read::ebs_encryption_by_default(&ec2).await {
-                    Ok(on) => Read::Unit(Unit::new(r, RegionSettings { region: region.clone(), ebs_encryption_by_default: Some(on) })),
+                    Ok(on) => Read::Found(Snapshot::new(r, RegionSettings { region: region.clone(), ebs_encryption_by_default: Some(on) })),
                     Err(e) => failed(&r, e),
                 }]
             } else {
@@ -343,8 +343,8 @@ impl Ec2 {
         let logs = logs.and_then(|l| l.map_err(&mut keep).ok());
         let flow_logs = logs.map(|mut by_vpc| by_vpc.remove(&r.id).unwrap_or_default());
         let placed = net.is_some();
-        let unit = Unit { resource: r.clone(), subject: Box::new(info.with(net, flow_logs)), failures };
-        let mut out = vec![Read::Unit(unit)];
+        let unit = Snapshot { resource: r.clone(), subject: Box::new(info.with(net, flow_logs)), failures };
+        let mut out = vec![Read::Found(unit)];
         if placed {
             out.push(Read::Related(r.clone()));
         }
@@ -382,7 +382,7 @@ impl Ec2 {
         };
         let vpcs = read::assemble(infos, nets.as_deref(), logs);
         let mut out: Vec<Read> =
-            vpcs.iter().map(|v| Read::Unit(Unit::new(ResourceRef::new(VPC, &v.id, &r.account, region), v.clone()))).collect();
+            vpcs.iter().map(|v| Read::Found(Snapshot::new(ResourceRef::new(VPC, &v.id, &r.account, region), v.clone()))).collect();
         if nets.is_some() {
             out.extend(vpcs.iter().map(|v| Read::Related(ResourceRef::new(VPC, &v.id, &r.account, region))));
         }

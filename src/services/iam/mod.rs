@@ -11,7 +11,7 @@ use crate::config::Settings;
 use crate::error::ReadFailure;
 use crate::model::{partition, Arn, ResourceRef, ResourceType, TypeInfo, ACCOUNT};
 use crate::router::{Effect, EventCx, EventRule, Focus, Located, Locator, RouteError, Target};
-use crate::service::{ServiceInfo, failed, Exposure, Read, ReadCx, Scan, Service, Subject, Tags, Unit};
+use crate::service::{ServiceInfo, failed, Exposure, Read, ReadCx, Scan, Service, Subject, Tags, Snapshot};
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use read::{EntityRead, PolicyCache};
@@ -187,7 +187,7 @@ impl Iam {
     /// Judges what a user, role or group read found.
     fn entity(r: ResourceRef, read: Result<EntityRead, crate::error::AwsError>) -> Read {
         match read {
-            Ok(EntityRead::Found { principal, failures }) => Read::Unit(Unit { resource: r, subject: Box::new(principal), failures }),
+            Ok(EntityRead::Found { principal, failures }) => Read::Found(Snapshot { resource: r, subject: Box::new(principal), failures }),
             Ok(EntityRead::Gone) => Read::Gone(r),
             Err(e) => failed(&r, e),
         }
@@ -242,12 +242,12 @@ impl Service for Iam {
             };
             scan.failures = inv.failures;
             for p in inv.principals {
-                scan.units.push(Unit::new(ResourceRef::new(p.kind, &p.name, cx.account_id, region), p));
+                scan.snapshots.push(Snapshot::new(ResourceRef::new(p.kind, &p.name, cx.account_id, region), p));
             }
             for m in inv.policies {
-                scan.units.push(Unit::new(ResourceRef::new(POLICY, &m.arn, cx.account_id, region), m));
+                scan.snapshots.push(Snapshot::new(ResourceRef::new(POLICY, &m.arn, cx.account_id, region), m));
             }
-            scan.units.push(Unit::new(ResourceRef::new(ACCOUNT, cx.account_id, cx.account_id, region), inv.account));
+            scan.snapshots.push(Snapshot::new(ResourceRef::new(ACCOUNT, cx.account_id, cx.account_id, region), inv.account));
             scan.complete.extend(listed.map(|t| (t, None)));
             scan
         }
@@ -286,7 +286,7 @@ impl Service for Iam {
                 self.read_policy(cx, &cache, target).await
             } else if kind == ACCOUNT {
                 vec![match read::read_account(cx.clients, cx.account_id).await {
-                    Ok(account) => Read::Unit(Unit::new(r.clone(), account)),
+                    Ok(account) => Read::Found(Snapshot::new(r.clone(), account)),
                     Err(e) => failed(r, e),
                 }]
             } else {
@@ -308,7 +308,7 @@ impl Iam {
             Err(e) => return vec![failed(r, e)],
         };
         let mut out =
-            vec![if r.id.contains(":iam::aws:policy/") { Read::Skipped } else { Read::Unit(Unit::new(r.clone(), policy)) }];
+            vec![if r.id.contains(":iam::aws:policy/") { Read::Skipped } else { Read::Found(Snapshot::new(r.clone(), policy)) }];
         if target.focus.governed {
             match read::policy_entities(cx.clients, &r.id).await {
                 Ok(entities) => out.extend(entities.into_iter().map(|(kind, name)| self.follow(r, kind, name))),

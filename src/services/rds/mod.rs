@@ -10,7 +10,7 @@ use crate::check::Check;
 use crate::error::{AwsError, ReadFailure};
 use crate::model::{partition, Arn, ResourceRef, ResourceType, TypeInfo};
 use crate::router::{Effect, EventCx, EventRule, Focus, Located, Locator, RouteError, Target};
-use crate::service::{ServiceInfo, failed, Memo, Read, ReadCx, Scan, Service, Subject, Tags, Unit};
+use crate::service::{ServiceInfo, failed, Memo, Read, ReadCx, Scan, Service, Subject, Tags, Snapshot};
 use crate::services::ec2::{read::Networks, VPC};
 use futures::future::BoxFuture;
 use futures::FutureExt;
@@ -72,8 +72,8 @@ impl Listings {
     }
 }
 
-fn unit(cx: &ReadCx<'_>, region: &str, db: DbInstance) -> Unit {
-    Unit::new(ResourceRef::new(DB_INSTANCE, &db.id, cx.account_id, region), db)
+fn unit(cx: &ReadCx<'_>, region: &str, db: DbInstance) -> Snapshot {
+    Snapshot::new(ResourceRef::new(DB_INSTANCE, &db.id, cx.account_id, region), db)
 }
 
 static INFO: ServiceInfo = ServiceInfo { name: "rds", types: &[DB_INSTANCE], checks: CHECKS, events: EVENTS, global: false };
@@ -114,7 +114,7 @@ impl Service for Rds {
                     for db in dbs.iter() {
                         let mut db = db.clone();
                         db.network = db.vpc_id.as_ref().and_then(|v| nets.as_ref()?.get(v).cloned());
-                        scan.units.push(unit(cx, region, db));
+                        scan.snapshots.push(unit(cx, region, db));
                     }
                 }
                 Err(error) => {
@@ -146,7 +146,7 @@ impl Service for Rds {
                     Err(error) => failures.push(ReadFailure { resource_arn: r.arn(), error }),
                 }
             }
-            vec![Read::Unit(Unit { resource: r, subject: Box::new(db), failures })]
+            vec![Read::Found(Snapshot { resource: r, subject: Box::new(db), failures })]
         }
         .boxed()
     }
@@ -168,7 +168,7 @@ impl Service for Rds {
                         Ok(n) => db.network = Some(n),
                         Err(e) => return vec![failed(&ResourceRef::new(DB_INSTANCE, &db.id, cx.account_id, &r.region), e)],
                     }
-                    out.push(Read::Unit(unit(cx, &r.region, db)));
+                    out.push(Read::Found(unit(cx, &r.region, db)));
                 }
                 out
             }

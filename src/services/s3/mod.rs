@@ -8,7 +8,7 @@ pub mod snapshot;
 use crate::check::Check;
 use crate::model::{partition, Arn, ResourceRef, ResourceType, TypeInfo};
 use crate::router::{Effect, EventRule, Focus, Locator, Part};
-use crate::service::{ServiceInfo, failed, Read, ReadCx, Scan, Service, Subject, Tags, Unit};
+use crate::service::{ServiceInfo, failed, Read, ReadCx, Scan, Service, Subject, Tags, Snapshot};
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use snapshot::Bucket;
@@ -142,7 +142,7 @@ impl Service for S3 {
                 return vec![Read::Skipped];
             }
             vec![match read::read_bucket(cx.clients, &r, tags, target.focus).await {
-                read::BucketRead::Found { bucket, failures } => Read::Unit(Unit { resource: r, subject: Box::new(bucket), failures }),
+                read::BucketRead::Found { bucket, failures } => Read::Found(Snapshot { resource: r, subject: Box::new(bucket), failures }),
                 read::BucketRead::Gone => Read::Gone(r),
             }]
         }

@@ -12,7 +12,7 @@ pub mod sg_open_to_world;
 use crate::check::Context;
 use crate::services::ec2::snapshot::{Peer, Rule};
 use ipnet::IpNet;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 
 /// The ports a rule opens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,16 +93,29 @@ pub fn describe(rule: &Rule) -> String {
     }
 }
 
+/// One security group rule as a finding's evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleEvidence {
+    pub rule: String,
+    pub protocol: String,
+    pub from_port: Option<i32>,
+    pub to_port: Option<i32>,
+    /// The world CIDR it admits.
+    pub cidr: Option<String>,
+    /// The high-risk ports it opens (empty for the open-to-world check).
+    pub ports: Vec<u16>,
+}
+
 /// A rule as stored evidence.
-pub fn evidence(rule: &Rule, ports: &[u16]) -> Value {
-    json!({
-        "rule": describe(rule),
-        "protocol": rule.protocol,
-        "from_port": rule.from_port,
-        "to_port": rule.to_port,
-        "cidr": world_cidr(rule),
-        "ports": ports,
-    })
+pub fn evidence(rule: &Rule, ports: &[u16]) -> RuleEvidence {
+    RuleEvidence {
+        rule: describe(rule),
+        protocol: rule.protocol.clone(),
+        from_port: rule.from_port,
+        to_port: rule.to_port,
+        cidr: world_cidr(rule).map(str::to_string),
+        ports: ports.to_vec(),
+    }
 }
 
 #[cfg(test)]

@@ -1,10 +1,9 @@
 //! `ec2_sg_open_high_risk_port`: a security group admits the internet to a high-risk port.
 
 use super::{describe, evidence, high_risk_hits, world_cidr};
-use crate::check::{Check, Context, On, Failure, Outcome};
+use crate::check::{Check, Context, On, Outcome};
 use crate::model::Severity;
 use crate::services::ec2::snapshot::SecurityGroup;
-use serde_json::Value;
 
 pub static CHECK: Check = Check {
     id: "ec2_sg_open_high_risk_port",
@@ -40,11 +39,7 @@ fn eval(g: &SecurityGroup, ctx: &Context) -> Option<Outcome> {
     if found.is_empty() {
         return Some(Outcome::Pass);
     }
-    Some(Outcome::Fail(Failure {
-        detail: found.join("; "),
-        severity: None,
-        evidence: Some(Value::Array(evidence_rules)),
-    }))
+    Some(Outcome::fail_with(found.join("; "), None, &evidence_rules))
 }
 
 fn join(ports: &[u16]) -> String {

@@ -1,10 +1,9 @@
 //! `ec2_sg_open_to_world`: a security group admits the internet to ports not meant to be public.
 
 use super::{describe, evidence, high_risk_hits, opens_other_ports, world_cidr};
-use crate::check::{Check, Context, On, Failure, Outcome};
+use crate::check::{Check, Context, On, Outcome};
 use crate::model::Severity;
 use crate::services::ec2::snapshot::SecurityGroup;
-use serde_json::Value;
 
 pub static CHECK: Check = Check {
     id: "ec2_sg_open_to_world",
@@ -31,11 +30,9 @@ fn eval(g: &SecurityGroup, ctx: &Context) -> Option<Outcome> {
     if rules.is_empty() {
         return Some(Outcome::Pass);
     }
-    Some(Outcome::Fail(Failure {
-        detail: rules.iter().map(|r| format!("ingress {} is open to the internet", describe(r))).collect::<Vec<_>>().join("; "),
-        severity: None,
-        evidence: Some(Value::Array(rules.iter().map(|r| evidence(r, &[])).collect())),
-    }))
+    let detail = rules.iter().map(|r| format!("ingress {} is open to the internet", describe(r))).collect::<Vec<_>>().join("; ");
+    let evidence: Vec<_> = rules.iter().map(|r| evidence(r, &[])).collect();
+    Some(Outcome::fail_with(detail, None, &evidence))
 }
 
 #[cfg(test)]

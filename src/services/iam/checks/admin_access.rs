@@ -1,11 +1,12 @@
 //! `iam_admin_access`: a user, role or group may do every action on every resource.
 
 use super::{one_step_lower, PRINCIPALS};
-use crate::check::{Check, Context, On, Failure, Outcome};
+use crate::check::{evidence_of, Check, Context, On, Outcome};
 use crate::model::Severity;
 use crate::policy::engine;
+use crate::services::iam::report::policies_of;
 use crate::services::iam::snapshot::Principal;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 pub static CHECK: Check = Check {
     id: "iam_admin_access",
@@ -21,7 +22,10 @@ pub static CHECK: Check = Check {
     remediation_cli: "aws iam generate-service-last-accessed-details --arn arn:aws:iam::ACCOUNT_ID:{id}",
     compliance: &["IAM.1", "CIS 1.16"],
     eval: &On(eval),
-    advice: Some(|f| format!("Replace {} with a policy scoped to the services and resources this principal uses (IAM Access Advisor lists them).", crate::services::iam::report::policies_in(f, "policies"))),
+    advice: Some(|f| {
+        let policies = evidence_of::<Evidence>(f).map(|e| policies_of(&e.policies)).unwrap_or_default();
+        format!("Replace {policies} with a policy scoped to the services and resources this principal uses (IAM Access Advisor lists them).")
+    }),
 };
 
 fn eval(p: &Principal, ctx: &Context) -> Option<Outcome> {
@@ -34,8 +38,14 @@ fn eval(p: &Principal, ctx: &Context) -> Option<Outcome> {
         detail.push_str(&format!(" when {}", grant.gates.join(" and ")));
         severity = Some(one_step_lower(CHECK.severity));
     }
-    let evidence = json!({ "policies": grant.sources, "conditions": grant.gates });
-    Some(Outcome::Fail(Failure { detail, severity, evidence: Some(evidence) }))
+    Some(Outcome::fail_with(detail, severity, &Evidence { policies: grant.sources, conditions: grant.gates }))
+}
+
+/// The statements that grant `*` on `*`, and the conditions they depend on.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Evidence {
+    pub policies: Vec<String>,
+    pub conditions: Vec<String>,
 }
 
 #[cfg(test)]

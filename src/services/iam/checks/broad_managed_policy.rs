@@ -1,10 +1,10 @@
 //! `iam_broad_managed_policy`: a principal has a managed policy from the `BROAD_MANAGED_POLICIES` list.
 
 use super::PRINCIPALS;
-use crate::check::{Check, Context, On, Failure, Outcome};
+use crate::check::{evidence_of, Check, Context, On, Outcome};
 use crate::model::Severity;
 use crate::services::iam::snapshot::{NamedPolicy, Principal};
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 pub static CHECK: Check = Check {
     id: "iam_broad_managed_policy",
@@ -18,7 +18,10 @@ pub static CHECK: Check = Check {
     remediation_cli: "aws iam list-attached-user-policies --user-name {id}",
     compliance: &["CIS 1.16"],
     eval: &On(eval),
-    advice: Some(|f| format!("Replace {} with a policy scoped to the actions this principal uses.", crate::services::iam::report::policies_in(f, "policies"))),
+    advice: Some(|f| {
+        let policies = evidence_of::<Evidence>(f).map(|e| e.policies.join(", ")).unwrap_or_default();
+        format!("Replace {policies} with a policy scoped to the actions this principal uses.")
+    }),
 };
 
 fn listed(p: &NamedPolicy, ctx: &Context) -> bool {
@@ -42,8 +45,14 @@ fn eval(p: &Principal, ctx: &Context) -> Option<Outcome> {
         "attached: {}",
         found.iter().map(|(arn, how)| format!("{arn}{how}")).collect::<Vec<_>>().join(", ")
     );
-    let evidence = json!({ "policies": found.iter().map(|(arn, _)| arn).collect::<Vec<_>>() });
-    Some(Outcome::Fail(Failure { detail, severity: None, evidence: Some(evidence) }))
+    let policies = found.iter().map(|(arn, _)| arn.to_string()).collect();
+    Some(Outcome::fail_with(detail, None, &Evidence { policies }))
+}
+
+/// The broad managed policies attached.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Evidence {
+    pub policies: Vec<String>,
 }
 
 #[cfg(test)]

@@ -3,12 +3,12 @@
 //! policies, and each is decided by the policy engine with its resource constraint.
 
 use super::{one_step_lower, PRINCIPALS};
-use crate::check::{Check, Context, On, Failure, Outcome};
+use crate::check::{Check, Context, On, Outcome};
 use crate::model::Severity;
 use crate::policy::engine::{self, Grant, Request, Scope};
 use crate::services::iam::snapshot::Principal;
-use serde::Serialize;
-use serde_json::json;
+use crate::services::iam::report::policies_of;
+use serde::{Deserialize, Serialize};
 
 pub static CHECK: Check = Check {
     id: "iam_privilege_escalation",
@@ -135,7 +135,7 @@ pub static PATHS: &[Path] = &[
 ];
 
 /// One action of a path and the policy statements that grant it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct GrantedAction {
     pub action: String,
     #[serde(flatten)]
@@ -143,11 +143,17 @@ pub struct GrantedAction {
 }
 
 /// A path the principal completes.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FoundPath {
-    pub path: &'static str,
+    pub path: String,
     pub actions: Vec<GrantedAction>,
     pub conditional: bool,
+}
+
+/// What a finding of this check records: every path found.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Evidence {
+    pub paths: Vec<FoundPath>,
 }
 
 /// Every path of [`PATHS`] the principal completes. Empty for a full administrator, which
@@ -169,7 +175,7 @@ pub fn find(p: &Principal, ctx: &Context) -> Option<Vec<FoundPath>> {
             actions.push(GrantedAction { action: need.action.to_string(), grant });
         }
         let conditional = actions.iter().any(|a| a.grant.is_conditional());
-        found.push(FoundPath { path: path.name, actions, conditional });
+        found.push(FoundPath { path: path.name.to_string(), actions, conditional });
     }
     Some(found)
 }
@@ -194,25 +200,19 @@ fn eval(p: &Principal, ctx: &Context) -> Option<Outcome> {
         .collect();
     let detail = format!("escalation paths: {}", names.join(", "));
     let severity = all_conditional.then(|| one_step_lower(CHECK.severity));
-    Some(Outcome::Fail(Failure { detail, severity, evidence: Some(json!({ "paths": found })) }))
+    Some(Outcome::fail_with(detail, severity, &Evidence { paths: found }))
 }
 
 /// The permissions to remove or constrain, path by path, with the policies that grant them.
 fn advice(f: &crate::findings::Finding) -> String {
-    use crate::services::iam::report::{policy_of, strings};
-    use serde_json::Value;
-    let items = |v: Option<&Value>| v.and_then(Value::as_array).cloned().unwrap_or_default();
-    let paths: Vec<String> = items(f.evidence.as_ref().and_then(|e| e.get("paths")))
+    let paths: Vec<String> = crate::check::evidence_of::<Evidence>(f)
+        .map(|e| e.paths)
+        .unwrap_or_default()
         .iter()
         .map(|p| {
-            let actions: Vec<String> = items(p.get("actions"))
-                .iter()
-                .map(|a| {
-                    let from: Vec<String> = strings(a.get("sources")).iter().map(|s| policy_of(s)).collect();
-                    format!("{} (from {})", a.get("action").and_then(Value::as_str).unwrap_or("?"), from.join(", "))
-                })
-                .collect();
-            format!("{}: {}", p.get("path").and_then(Value::as_str).unwrap_or("?"), actions.join(" + "))
+            let actions: Vec<String> =
+                p.actions.iter().map(|a| format!("{} (from {})", a.action, policies_of(&a.grant.sources))).collect();
+            format!("{}: {}", p.path, actions.join(" + "))
         })
         .collect();
     format!("Remove, or constrain to harmless resources, the permissions of each path: {}.", paths.join("; "))
@@ -227,7 +227,8 @@ mod tests {
     fn paths(statements: &[&str]) -> Vec<&'static str> {
         let policies = statements.iter().enumerate().map(|(i, s)| inline(&format!("p{i}"), s)).collect();
         let u = with_policies(user("u"), policies);
-        find(&u, &ctx()).unwrap().into_iter().map(|f| f.path).collect()
+        let found = find(&u, &ctx()).unwrap();
+        found.iter().filter_map(|f| PATHS.iter().find(|p| p.name == f.path)).map(|p| p.name).collect()
     }
 
     #[test]

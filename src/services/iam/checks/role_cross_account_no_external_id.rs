@@ -1,11 +1,11 @@
 //! `iam_role_cross_account_no_external_id`: another account may assume the role without an
 //! `sts:ExternalId` condition.
 
-use crate::check::{Check, Context, On, Failure, Outcome};
+use crate::check::{evidence_of, Check, Context, On, Outcome};
 use crate::model::Severity;
 use crate::policy::Effect;
 use crate::services::iam::snapshot::Principal;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 pub static CHECK: Check = Check {
     id: "iam_role_cross_account_no_external_id",
@@ -19,7 +19,10 @@ pub static CHECK: Check = Check {
     remediation_cli: "aws iam update-assume-role-policy --role-name {id} --policy-document file://trust.json",
     compliance: &["CIS 1.16"],
     eval: &On(eval),
-    advice: Some(|f| format!("Add ExternalId: a StringEquals sts:ExternalId condition for account(s) {}.", crate::services::iam::report::policies_in(f, "accounts"))),
+    advice: Some(|f| {
+        let accounts = evidence_of::<Evidence>(f).map(|e| e.accounts.join(", ")).unwrap_or_default();
+        format!("Add ExternalId: a StringEquals sts:ExternalId condition for account(s) {accounts}.")
+    }),
 };
 
 fn eval(p: &Principal, ctx: &Context) -> Option<Outcome> {
@@ -45,8 +48,13 @@ fn eval(p: &Principal, ctx: &Context) -> Option<Outcome> {
     if found.is_empty() {
         return Some(Outcome::Pass);
     }
-    let evidence = json!({ "accounts": accounts });
-    Some(Outcome::Fail(Failure { detail: found.join("; "), severity: None, evidence: Some(evidence) }))
+    Some(Outcome::fail_with(found.join("; "), None, &Evidence { accounts }))
+}
+
+/// The accounts trusted without an ExternalId.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Evidence {
+    pub accounts: Vec<String>,
 }
 
 #[cfg(test)]
