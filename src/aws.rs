@@ -16,6 +16,7 @@ use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::orchestrator::{HttpResponse, Metadata};
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
+use std::any::{Any, TypeId};
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -154,19 +155,18 @@ impl Intercept for CallRecorder {
     }
 }
 
-/// The clients vigil uses, created once and lent to every invocation.
+/// The clients vigil uses, created once and lent to every invocation. vigil's own clients
+/// (DynamoDB, SNS, STS) are built here; a service builds its own through [`Clients::regional`], so
+/// only its folder names its SDK crate.
 #[derive(Debug)]
 pub struct Clients {
     sdk: SdkConfig,
-    s3_by_region: Mutex<HashMap<String, aws_sdk_s3::Client>>,
-    ec2_by_region: Mutex<HashMap<String, aws_sdk_ec2::Client>>,
-    rds_by_region: Mutex<HashMap<String, aws_sdk_rds::Client>>,
+    /// Service clients by (client type, region), built on first use.
+    by_region: Mutex<HashMap<(TypeId, String), Box<dyn Any + Send + Sync>>>,
     path_style: bool,
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub sns: aws_sdk_sns::Client,
     pub sts: aws_sdk_sts::Client,
-    /// IAM is global: one client, in the SDK's region.
-    pub iam: aws_sdk_iam::Client,
     pub recorder: CallRecorder,
 }
 
@@ -177,22 +177,10 @@ impl Clients {
         );
         let sns = aws_sdk_sns::Client::from_conf(aws_sdk_sns::config::Builder::from(sdk).interceptor(recorder.clone()).build());
         let sts = aws_sdk_sts::Client::from_conf(aws_sdk_sts::config::Builder::from(sdk).interceptor(recorder.clone()).build());
-        let iam = aws_sdk_iam::Client::from_conf(aws_sdk_iam::config::Builder::from(sdk).interceptor(recorder.clone()).build());
         // A custom endpoint (moto, LocalStack, a VPC endpoint by IP) rarely serves virtual-hosted buckets.
         let path_style = sdk.endpoint_url().is_some()
             || ["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"].iter().any(|v| std::env::var_os(v).is_some());
-        Clients {
-            sdk: sdk.clone(),
-            s3_by_region: Mutex::default(),
-            ec2_by_region: Mutex::default(),
-            rds_by_region: Mutex::default(),
-            path_style,
-            dynamodb,
-            sns,
-            sts,
-            iam,
-            recorder,
-        }
+        Clients { sdk: sdk.clone(), by_region: Mutex::default(), path_style, dynamodb, sns, sts, recorder }
     }
 
     /// The SDK's region: the default audit region.
@@ -200,42 +188,27 @@ impl Clients {
         self.sdk.region().map(|r| r.to_string()).unwrap_or_else(|| "us-east-1".into())
     }
 
-    /// The client for `region` from `cache`, built by `build` on first use.
-    fn regional<C: Clone>(&self, cache: &Mutex<HashMap<String, C>>, region: &str, build: impl FnOnce(Region) -> C) -> C {
+    /// Whether the endpoint is overridden, so buckets are addressed path-style.
+    pub fn path_style(&self) -> bool {
+        self.path_style
+    }
+
+    /// A service's client for `region` (the SDK's when empty), built once by `build` from the
+    /// shared configuration in that region and the call recorder, which the client must carry.
+    pub fn regional<C>(&self, region: &str, build: impl FnOnce(&SdkConfig, &CallRecorder) -> C) -> C
+    where
+        C: Clone + Send + Sync + 'static,
+    {
         let region = if region.is_empty() { self.default_region() } else { region.to_string() };
-        let mut cache = match cache.lock() {
-            Ok(c) => c,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        cache.entry(region.clone()).or_insert_with(|| build(Region::new(region))).clone()
-    }
-
-    /// An S3 client for one region (a bucket is read in its own region).
-    pub fn s3(&self, region: &str) -> aws_sdk_s3::Client {
-        self.regional(&self.s3_by_region, region, |region| {
-            let conf = aws_sdk_s3::config::Builder::from(&self.sdk)
-                .region(region)
-                .force_path_style(self.path_style)
-                .interceptor(self.recorder.clone())
-                .build();
-            aws_sdk_s3::Client::from_conf(conf)
-        })
-    }
-
-    /// An EC2 client for one region.
-    pub fn ec2(&self, region: &str) -> aws_sdk_ec2::Client {
-        self.regional(&self.ec2_by_region, region, |region| {
-            let conf = aws_sdk_ec2::config::Builder::from(&self.sdk).region(region).interceptor(self.recorder.clone()).build();
-            aws_sdk_ec2::Client::from_conf(conf)
-        })
-    }
-
-    /// An RDS client for one region.
-    pub fn rds(&self, region: &str) -> aws_sdk_rds::Client {
-        self.regional(&self.rds_by_region, region, |region| {
-            let conf = aws_sdk_rds::config::Builder::from(&self.sdk).region(region).interceptor(self.recorder.clone()).build();
-            aws_sdk_rds::Client::from_conf(conf)
-        })
+        let key = (TypeId::of::<C>(), region.clone());
+        let mut cache = self.by_region.lock().unwrap_or_else(|p| p.into_inner());
+        // Keyed by the client's type, so a cached entry is always a `C`.
+        if let Some(c) = cache.get(&key).and_then(|c| c.downcast_ref::<C>()) {
+            return c.clone();
+        }
+        let client = build(&self.sdk.to_builder().region(Region::new(region)).build(), &self.recorder);
+        cache.insert(key, Box::new(client.clone()));
+        client
     }
 
     /// The account the credentials belong to.

@@ -221,6 +221,9 @@ pub struct ServiceInfo {
     pub events: &'static [EventRule],
     /// Whether a full scan lists it once per account (IAM, S3) rather than once per region.
     pub global: bool,
+    /// Every operation its collector performs (`s3:GetBucketPolicy`), with the IAM actions that
+    /// authorize it. The least-privilege test checks the template's role against this table.
+    pub permissions: &'static [(&'static str, &'static [&'static str])],
 }
 
 /// One AWS service, registered by one line in [`crate::services`].

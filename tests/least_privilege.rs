@@ -10,51 +10,9 @@ use common::*;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// SDK operation → the IAM actions that authorize it. Names differ; this table is the mapping.
-const IAM_ACTIONS: &[(&str, &[&str])] = &[
-    ("s3:ListBuckets", &["s3:ListAllMyBuckets"]),
-    ("s3:GetBucketLocation", &["s3:GetBucketLocation"]),
-    ("s3:GetBucketTagging", &["s3:GetBucketTagging"]),
-    ("s3:GetBucketPolicy", &["s3:GetBucketPolicy"]),
-    ("s3:GetBucketAcl", &["s3:GetBucketAcl"]),
-    ("s3:GetPublicAccessBlock", &["s3:GetBucketPublicAccessBlock"]),
-    ("s3:GetBucketEncryption", &["s3:GetEncryptionConfiguration"]),
-    ("s3:GetBucketVersioning", &["s3:GetBucketVersioning"]),
-    // IAM operations are authorized by actions of the same name.
-    ("iam:GetAccountAuthorizationDetails", &["iam:GetAccountAuthorizationDetails"]),
-    ("iam:ListRoles", &["iam:ListRoles"]),
-    ("iam:GenerateCredentialReport", &["iam:GenerateCredentialReport"]),
-    ("iam:GetCredentialReport", &["iam:GetCredentialReport"]),
-    ("iam:GetAccountPasswordPolicy", &["iam:GetAccountPasswordPolicy"]),
-    ("iam:GetUser", &["iam:GetUser"]),
-    ("iam:ListUserPolicies", &["iam:ListUserPolicies"]),
-    ("iam:GetUserPolicy", &["iam:GetUserPolicy"]),
-    ("iam:ListAttachedUserPolicies", &["iam:ListAttachedUserPolicies"]),
-    ("iam:ListGroupsForUser", &["iam:ListGroupsForUser"]),
-    ("iam:ListAccessKeys", &["iam:ListAccessKeys"]),
-    ("iam:GetAccessKeyLastUsed", &["iam:GetAccessKeyLastUsed"]),
-    ("iam:GetLoginProfile", &["iam:GetLoginProfile"]),
-    ("iam:ListMFADevices", &["iam:ListMFADevices"]),
-    ("iam:GetRole", &["iam:GetRole"]),
-    ("iam:ListRolePolicies", &["iam:ListRolePolicies"]),
-    ("iam:GetRolePolicy", &["iam:GetRolePolicy"]),
-    ("iam:ListAttachedRolePolicies", &["iam:ListAttachedRolePolicies"]),
-    ("iam:GetGroup", &["iam:GetGroup"]),
-    ("iam:ListGroupPolicies", &["iam:ListGroupPolicies"]),
-    ("iam:GetGroupPolicy", &["iam:GetGroupPolicy"]),
-    ("iam:ListAttachedGroupPolicies", &["iam:ListAttachedGroupPolicies"]),
-    ("iam:GetPolicy", &["iam:GetPolicy"]),
-    ("iam:GetPolicyVersion", &["iam:GetPolicyVersion"]),
-    ("iam:ListEntitiesForPolicy", &["iam:ListEntitiesForPolicy"]),
-    // EC2 and RDS reads are authorized by actions of the same name.
-    ("ec2:DescribeSecurityGroups", &["ec2:DescribeSecurityGroups"]),
-    ("ec2:DescribeVpcs", &["ec2:DescribeVpcs"]),
-    ("ec2:DescribeSubnets", &["ec2:DescribeSubnets"]),
-    ("ec2:DescribeRouteTables", &["ec2:DescribeRouteTables"]),
-    ("ec2:DescribeFlowLogs", &["ec2:DescribeFlowLogs"]),
-    ("ec2:DescribeVolumes", &["ec2:DescribeVolumes"]),
-    ("ec2:GetEbsEncryptionByDefault", &["ec2:GetEbsEncryptionByDefault"]),
-    ("rds:DescribeDBInstances", &["rds:DescribeDBInstances"]),
+/// vigil's own operations (store, alerts, identity) → the IAM actions that authorize them. Each
+/// service's collector declares its own table (`ServiceInfo::permissions`).
+const OWN_ACTIONS: &[(&str, &[&str])] = &[
     ("dynamodb:Query", &["dynamodb:Query"]),
     ("dynamodb:PutItem", &["dynamodb:PutItem"]),
     ("dynamodb:UpdateItem", &["dynamodb:UpdateItem"]),
@@ -64,6 +22,12 @@ const IAM_ACTIONS: &[(&str, &[&str])] = &[
     // GetCallerIdentity needs no permission.
     ("sts:GetCallerIdentity", &[]),
 ];
+
+/// SDK operation → the IAM actions that authorize it: every service's table and vigil's own.
+fn iam_actions() -> Vec<(&'static str, &'static [&'static str])> {
+    let services = vigil::services::all().iter().flat_map(|s| s.info().permissions.iter().copied());
+    services.chain(OWN_ACTIONS.iter().copied()).collect()
+}
 
 /// Actions the Lambda platform performs with the function's role, not vigil's code.
 const PLATFORM_ACTIONS: &[(&str, &str)] = &[
@@ -105,8 +69,8 @@ fn granted_actions(t: &Value) -> BTreeSet<String> {
 #[test]
 fn mapping_table_has_no_duplicates() {
     let mut seen = BTreeSet::new();
-    for (op, _) in IAM_ACTIONS {
-        assert!(seen.insert(*op), "{op} listed twice");
+    for (op, _) in iam_actions() {
+        assert!(seen.insert(op), "{op} listed twice");
     }
 }
 
@@ -117,11 +81,11 @@ fn template_role_grants_exactly_what_the_code_uses() {
     let text = std::fs::read_to_string(&log).expect("recorded operations");
     let recorded: BTreeSet<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     assert!(!recorded.is_empty(), "no operations were recorded");
-    let table: BTreeMap<&str, &[&str]> = IAM_ACTIONS.iter().copied().collect();
+    let table: BTreeMap<&str, &[&str]> = iam_actions().into_iter().collect();
 
     let mut needed = BTreeSet::new();
     for op in &recorded {
-        let actions = table.get(op).unwrap_or_else(|| panic!("{op} is performed but not in IAM_ACTIONS: add its IAM action"));
+        let actions = table.get(op).unwrap_or_else(|| panic!("{op} is performed but not mapped: add its IAM action to its service's PERMISSIONS"));
         needed.extend(actions.iter().map(|a| a.to_string()));
     }
     let granted = granted_actions(&template());

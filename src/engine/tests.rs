@@ -93,7 +93,7 @@ impl Fake {
     }
 }
 
-static INFO: ServiceInfo = ServiceInfo { name: "fake", types: &[THING], checks: CHECKS, events: &[], global: false };
+static INFO: ServiceInfo = ServiceInfo { name: "fake", types: &[THING], checks: CHECKS, events: &[], global: false, permissions: &[] };
 
 impl Service for Fake {
     fn info(&self) -> &'static ServiceInfo {

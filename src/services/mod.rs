@@ -46,3 +46,29 @@ pub fn parse_arn_with_service(arn: &str) -> Option<(&'static dyn Service, Resour
 pub fn parse_arn(arn: &Arn) -> Option<ResourceRef> {
     SERVICES.iter().find_map(|s| s.parse_arn(arn))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn each_service_owns_its_types_operations_and_events() {
+        let mut names = BTreeSet::new();
+        for s in all() {
+            assert!(names.insert(s.name()), "{} registered twice", s.name());
+            assert!(!s.checks().is_empty() && !s.types().is_empty(), "{}", s.name());
+            for c in s.checks() {
+                assert!(c.resource_types.iter().all(|t| s.types().contains(t)), "{} checks a type {} does not read", c.id, s.name());
+            }
+            let mut ops = BTreeSet::new();
+            for (op, actions) in s.info().permissions {
+                assert!(ops.insert(*op), "{op} listed twice");
+                assert_eq!(op.split(':').next(), Some(s.name()), "{op} is not an operation of {}", s.name());
+                assert!(!actions.is_empty(), "{op} names no IAM action");
+            }
+            let source = format!("{}.amazonaws.com", s.name());
+            assert!(s.events().iter().all(|e| e.source == source), "{}'s event rows name another source", s.name());
+        }
+    }
+}

@@ -164,7 +164,18 @@ impl Subject for Volume {
 
 impl Subject for RegionSettings {}
 
-static INFO: ServiceInfo = ServiceInfo { name: "ec2", types: &[SECURITY_GROUP, VPC, SUBNET, ROUTE_TABLE, FLOW_LOG, VOLUME, ACCOUNT_REGION], checks: CHECKS, events: EVENTS, global: false };
+/// Each operation the collector performs, with the IAM actions that authorize it.
+static OPERATIONS: &[(&str, &[&str])] = &[
+    ("ec2:DescribeSecurityGroups", &["ec2:DescribeSecurityGroups"]),
+    ("ec2:DescribeVpcs", &["ec2:DescribeVpcs"]),
+    ("ec2:DescribeSubnets", &["ec2:DescribeSubnets"]),
+    ("ec2:DescribeRouteTables", &["ec2:DescribeRouteTables"]),
+    ("ec2:DescribeFlowLogs", &["ec2:DescribeFlowLogs"]),
+    ("ec2:DescribeVolumes", &["ec2:DescribeVolumes"]),
+    ("ec2:GetEbsEncryptionByDefault", &["ec2:GetEbsEncryptionByDefault"]),
+];
+
+static INFO: ServiceInfo = ServiceInfo { name: "ec2", types: &[SECURITY_GROUP, VPC, SUBNET, ROUTE_TABLE, FLOW_LOG, VOLUME, ACCOUNT_REGION], checks: CHECKS, events: EVENTS, global: false, permissions: OPERATIONS };
 
 pub struct Ec2;
 
@@ -197,7 +208,7 @@ impl Service for Ec2 {
     /// Bulk reads of the region, in parallel; VPCs are assembled with their networks and flow logs.
     fn scan<'a>(&'a self, cx: &'a ReadCx<'a>, region: &'a str) -> BoxFuture<'a, Scan> {
         async move {
-            let ec2 = cx.clients.ec2(region);
+            let ec2 = read::client(cx.clients, region);
             let networks = cx.state::<Networks>();
             let (groups, vpcs, nets, logs, volumes, ebs) = tokio::join!(
                 read::security_groups(&ec2, Select::All),
@@ -250,7 +261,7 @@ impl Service for Ec2 {
         async move {
             let Some(r) = cx.regional(&target.resource) else { return vec![Read::Skipped] };
             let region = r.region.clone();
-            let ec2 = cx.clients.ec2(&region);
+            let ec2 = read::client(cx.clients, &region);
             let kind = r.kind;
             if kind == SECURITY_GROUP {
                 let by_id = r.id.starts_with("sg-");
@@ -311,7 +322,7 @@ impl Ec2 {
     /// One VPC: its identity, then the parts the focus names. When its network was read, what is
     /// placed in it (RDS instances) is re-audited too.
     async fn read_vpc(&self, cx: &ReadCx<'_>, r: &ResourceRef, focus: Focus) -> Vec<Read> {
-        let ec2 = cx.clients.ec2(&r.region);
+        let ec2 = read::client(cx.clients, &r.region);
         let info = match read::vpcs(&ec2, Some(&r.id)).await {
             Ok(found) => match found.into_iter().next() {
                 Some(info) => info,
@@ -355,7 +366,7 @@ impl Ec2 {
     /// a removed route table association, a deleted flow log).
     async fn read_region_vpcs(&self, cx: &ReadCx<'_>, r: &ResourceRef, focus: Focus) -> Vec<Read> {
         let region = &r.region;
-        let ec2 = cx.clients.ec2(region);
+        let ec2 = read::client(cx.clients, region);
         let networks = cx.state::<Networks>();
         let with_net = focus.has(part::NETWORK);
         let (infos, nets, logs) = tokio::join!(

@@ -10,6 +10,11 @@ use aws_sdk_ec2::Client;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+/// The EC2 client for a region.
+pub fn client(clients: &crate::aws::Clients, region: &str) -> Client {
+    clients.regional(region, |sdk, recorder| Client::from_conf(aws_sdk_ec2::config::Builder::from(sdk).interceptor(recorder.clone()).build()))
+}
+
 /// Which resources a describe call reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Select<'a> {
@@ -264,7 +269,7 @@ pub struct Networks {
 impl Networks {
     /// Every VPC's network in a region (all subnets and route tables).
     pub async fn in_region(&self, cx: &ReadCx<'_>, region: &str) -> Result<RegionNetworks, AwsError> {
-        let client = cx.clients.ec2(region);
+        let client = client(cx.clients, region);
         self.regions
             .get_or_read(region.to_string(), || async {
                 let (s, t) = futures::try_join!(subnets(&client, Select::All), route_tables(&client, Select::All))?;
@@ -278,7 +283,7 @@ impl Networks {
         if let Some(all) = self.regions.known(region.to_string()) {
             return Ok(all.get(vpc).cloned().unwrap_or_else(|| Arc::new(Network { vpc_id: vpc.to_string(), ..Default::default() })));
         }
-        let client = cx.clients.ec2(region);
+        let client = client(cx.clients, region);
         self.vpcs.get_or_read((region.to_string(), vpc.to_string()), || network(&client, vpc)).await
     }
 }

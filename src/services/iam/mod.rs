@@ -68,7 +68,7 @@ const ROLE_NAME: Locator = Locator::At(ROLE, &["detail.requestParameters.roleNam
 const GROUP_NAME: Locator = Locator::At(GROUP, &["detail.requestParameters.groupName"]);
 const USER_OR_CALLER: Locator = Locator::Custom(user_or_caller);
 const POLICY_ARN: Locator = Locator::Custom(policy_arn);
-const PERMISSIONS: Effect = Effect::Audit(Focus::only(&[part::PERMISSIONS]));
+const POLICIES: Effect = Effect::Audit(Focus::only(&[part::PERMISSIONS]));
 const CREDENTIALS: Effect = Effect::Audit(Focus::only(&[part::CREDENTIALS]));
 const WHOLE: Effect = Effect::Audit(Focus::EVERYTHING);
 const GOVERNED: Effect = Effect::Audit(Focus::EVERYTHING.and_governed());
@@ -81,12 +81,12 @@ static EVENTS: &[EventRule] = &[
     // Users: policies and groups change permissions; keys, password and MFA change credentials.
     on("CreateUser", USER_NAME, WHOLE),
     on("DeleteUser", USER_NAME, Effect::Delete),
-    on("AttachUserPolicy", USER_NAME, PERMISSIONS),
-    on("DetachUserPolicy", USER_NAME, PERMISSIONS),
-    on("PutUserPolicy", USER_NAME, PERMISSIONS),
-    on("DeleteUserPolicy", USER_NAME, PERMISSIONS),
-    on("AddUserToGroup", USER_NAME, PERMISSIONS),
-    on("RemoveUserFromGroup", USER_NAME, PERMISSIONS),
+    on("AttachUserPolicy", USER_NAME, POLICIES),
+    on("DetachUserPolicy", USER_NAME, POLICIES),
+    on("PutUserPolicy", USER_NAME, POLICIES),
+    on("DeleteUserPolicy", USER_NAME, POLICIES),
+    on("AddUserToGroup", USER_NAME, POLICIES),
+    on("RemoveUserFromGroup", USER_NAME, POLICIES),
     on("CreateAccessKey", USER_OR_CALLER, CREDENTIALS),
     on("UpdateAccessKey", USER_OR_CALLER, CREDENTIALS),
     on("DeleteAccessKey", USER_OR_CALLER, CREDENTIALS),
@@ -179,7 +179,36 @@ impl Subject for ManagedPolicy {}
 
 impl Subject for Account {}
 
-static INFO: ServiceInfo = ServiceInfo { name: "iam", types: &[USER, ROLE, GROUP, POLICY, ACCOUNT], checks: CHECKS, events: EVENTS, global: true };
+/// Each operation the collector performs, with the IAM actions that authorize it.
+static OPERATIONS: &[(&str, &[&str])] = &[
+    ("iam:GetAccountAuthorizationDetails", &["iam:GetAccountAuthorizationDetails"]),
+    ("iam:ListRoles", &["iam:ListRoles"]),
+    ("iam:GenerateCredentialReport", &["iam:GenerateCredentialReport"]),
+    ("iam:GetCredentialReport", &["iam:GetCredentialReport"]),
+    ("iam:GetAccountPasswordPolicy", &["iam:GetAccountPasswordPolicy"]),
+    ("iam:GetUser", &["iam:GetUser"]),
+    ("iam:ListUserPolicies", &["iam:ListUserPolicies"]),
+    ("iam:GetUserPolicy", &["iam:GetUserPolicy"]),
+    ("iam:ListAttachedUserPolicies", &["iam:ListAttachedUserPolicies"]),
+    ("iam:ListGroupsForUser", &["iam:ListGroupsForUser"]),
+    ("iam:ListAccessKeys", &["iam:ListAccessKeys"]),
+    ("iam:GetAccessKeyLastUsed", &["iam:GetAccessKeyLastUsed"]),
+    ("iam:GetLoginProfile", &["iam:GetLoginProfile"]),
+    ("iam:ListMFADevices", &["iam:ListMFADevices"]),
+    ("iam:GetRole", &["iam:GetRole"]),
+    ("iam:ListRolePolicies", &["iam:ListRolePolicies"]),
+    ("iam:GetRolePolicy", &["iam:GetRolePolicy"]),
+    ("iam:ListAttachedRolePolicies", &["iam:ListAttachedRolePolicies"]),
+    ("iam:GetGroup", &["iam:GetGroup"]),
+    ("iam:ListGroupPolicies", &["iam:ListGroupPolicies"]),
+    ("iam:GetGroupPolicy", &["iam:GetGroupPolicy"]),
+    ("iam:ListAttachedGroupPolicies", &["iam:ListAttachedGroupPolicies"]),
+    ("iam:GetPolicy", &["iam:GetPolicy"]),
+    ("iam:GetPolicyVersion", &["iam:GetPolicyVersion"]),
+    ("iam:ListEntitiesForPolicy", &["iam:ListEntitiesForPolicy"]),
+];
+
+static INFO: ServiceInfo = ServiceInfo { name: "iam", types: &[USER, ROLE, GROUP, POLICY, ACCOUNT], checks: CHECKS, events: EVENTS, global: true, permissions: OPERATIONS };
 
 pub struct Iam;
 

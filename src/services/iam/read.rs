@@ -14,6 +14,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
 use std::time::Duration;
 
+/// The IAM client: IAM is global, so one client in the SDK's region.
+fn client(clients: &Clients) -> aws_sdk_iam::Client {
+    clients.regional("", |sdk, recorder| {
+        aws_sdk_iam::Client::from_conf(aws_sdk_iam::config::Builder::from(sdk).interceptor(recorder.clone()).build())
+    })
+}
+
 /// Calls that read managed policies at once.
 const POLICY_READS: usize = 8;
 
@@ -87,7 +94,7 @@ impl PolicyCache {
 }
 
 async fn read_managed(clients: &Clients, arn: &str) -> Result<Option<NamedPolicy>, AwsError> {
-    let policy = match clients.iam.get_policy().policy_arn(arn).send().await {
+    let policy = match client(clients).get_policy().policy_arn(arn).send().await {
         Ok(out) => out.policy.ok_or_else(|| missing(Operation::of::<aws_sdk_iam::operation::get_policy::GetPolicyError>(), "Policy"))?,
         Err(e) => {
             let err = classify(&e);
@@ -95,7 +102,7 @@ async fn read_managed(clients: &Clients, arn: &str) -> Result<Option<NamedPolicy
         }
     };
     let version = policy.default_version_id().unwrap_or("v1");
-    let out = match clients.iam.get_policy_version().policy_arn(arn).version_id(version).send().await {
+    let out = match client(clients).get_policy_version().policy_arn(arn).version_id(version).send().await {
         Ok(out) => out,
         Err(e) => {
             let err = classify(&e);
@@ -275,8 +282,7 @@ fn gaad() -> Operation {
 
 async fn authorization_details(clients: &Clients) -> Result<Details, AwsError> {
     let mut out = Details::default();
-    let mut pages = clients
-        .iam
+    let mut pages = client(clients)
         .get_account_authorization_details()
         .filter(EntityType::User)
         .filter(EntityType::Role)
@@ -349,7 +355,7 @@ async fn authorization_details(clients: &Clients) -> Result<Details, AwsError> {
 /// MaxSessionDuration by role name (GetAccountAuthorizationDetails does not return it).
 async fn max_sessions(clients: &Clients) -> Result<HashMap<String, i32>, AwsError> {
     let mut out = HashMap::new();
-    let mut roles = clients.iam.list_roles().into_paginator().items().send();
+    let mut roles = client(clients).list_roles().into_paginator().items().send();
     while let Some(role) = roles.next().await {
         let role = role.map_err(|e| classify(&e))?;
         if let Some(s) = role.max_session_duration() {
@@ -361,7 +367,7 @@ async fn max_sessions(clients: &Clients) -> Result<HashMap<String, i32>, AwsErro
 
 /// `Ok(None)`: the account has no password policy.
 async fn password_policy(clients: &Clients) -> Result<Option<PasswordPolicy>, AwsError> {
-    match clients.iam.get_account_password_policy().send().await {
+    match client(clients).get_account_password_policy().send().await {
         Ok(out) => Ok(out.password_policy.map(|p| PasswordPolicy {
             minimum_length: p.minimum_password_length(),
             require_symbols: p.require_symbols(),
@@ -446,14 +452,13 @@ async fn credential_report(clients: &Clients) -> Result<Vec<ReportRow>, AwsError
     let started = std::time::Instant::now();
     let mut delay = Duration::from_millis(250);
     loop {
-        let generated = clients
-            .iam
+        let generated = client(clients)
             .generate_credential_report()
             .send()
             .await
             .map_err(|e| classify(&e))?;
         if generated.state() == Some(&ReportStateType::Complete) {
-            match clients.iam.get_credential_report().send().await {
+            match client(clients).get_credential_report().send().await {
                 Ok(out) => {
                     let bytes = out.content().map(|b| b.as_ref()).unwrap_or_default();
                     return parse_credential_report(bytes).map_err(|message| AwsError {
@@ -505,7 +510,7 @@ fn gone_or(err: AwsError) -> Result<EntityRead, AwsError> {
 
 /// Reads one user: GetUser, then the requested parts.
 pub async fn read_user(clients: &Clients, cache: &PolicyCache, name: &str, focus: crate::router::Focus) -> Result<EntityRead, AwsError> {
-    let user = match clients.iam.get_user().user_name(name).send().await {
+    let user = match client(clients).get_user().user_name(name).send().await {
         Ok(out) => out.user.ok_or_else(|| missing(Operation::of::<aws_sdk_iam::operation::get_user::GetUserError>(), "User"))?,
         Err(e) => return gone_or(classify(&e)),
     };
@@ -550,7 +555,7 @@ macro_rules! own_policies {
     ($clients:expr, $cache:expr, $name:expr, $key:ident,
      $list:ident, $get:ident / $get_op:expr, $attached:ident) => {
         async {
-            let iam = &$clients.iam;
+            let iam = &client($clients);
             let names: Vec<String> = iam.$list().$key($name).into_paginator().items().send().collect::<Vec<_>>().await
                 .into_iter()
                 .collect::<Result<_, _>>()
@@ -576,7 +581,7 @@ fn missing(operation: Operation, field: &str) -> AwsError {
 }
 
 async fn user_permissions(clients: &Clients, cache: &PolicyCache, name: &str, boundary: Option<&str>) -> Result<Permissions, AwsError> {
-    let iam = &clients.iam;
+    let iam = &client(clients);
     let mut perms = own_policies!(
         clients, cache, name, user_name,
         list_user_policies,
@@ -609,7 +614,7 @@ async fn user_permissions(clients: &Clients, cache: &PolicyCache, name: &str, bo
 }
 
 async fn user_credentials(clients: &Clients, name: &str, password_last_used: Option<DateTime<Utc>>) -> Result<Credentials, AwsError> {
-    let iam = &clients.iam;
+    let iam = &client(clients);
     let console = match iam.get_login_profile().user_name(name).send().await {
         Ok(_) => true,
         Err(e) => {
@@ -649,7 +654,7 @@ async fn group_permissions(clients: &Clients, cache: &PolicyCache, name: &str) -
 
 /// Reads one role: GetRole (trust, session, last use), then its policies.
 pub async fn read_role(clients: &Clients, cache: &PolicyCache, name: &str) -> Result<EntityRead, AwsError> {
-    let iam = &clients.iam;
+    let iam = &client(clients);
     let role = match iam.get_role().role_name(name).send().await {
         Ok(out) => out.role.ok_or_else(|| missing(Operation::of::<aws_sdk_iam::operation::get_role::GetRoleError>(), "Role"))?,
         Err(e) => return gone_or(classify(&e)),
@@ -690,7 +695,7 @@ pub async fn read_role(clients: &Clients, cache: &PolicyCache, name: &str) -> Re
 pub async fn read_group(clients: &Clients, cache: &PolicyCache, name: &str) -> Result<(EntityRead, Vec<String>), AwsError> {
     let mut members = Vec::new();
     let mut group = None;
-    let mut pages = clients.iam.get_group().group_name(name).into_paginator().send();
+    let mut pages = client(clients).get_group().group_name(name).into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = match page {
             Ok(p) => p,
@@ -721,7 +726,7 @@ pub async fn read_policy(clients: &Clients, cache: &PolicyCache, arn: &str) -> R
 /// The users, groups and roles a managed policy is attached to (as permissions or boundary).
 pub async fn policy_entities(clients: &Clients, arn: &str) -> Result<Vec<(ResourceType, String)>, AwsError> {
     let mut out = Vec::new();
-    let mut pages = clients.iam.list_entities_for_policy().policy_arn(arn).into_paginator().send();
+    let mut pages = client(clients).list_entities_for_policy().policy_arn(arn).into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| classify(&e))?;
         out.extend(page.policy_users().iter().filter_map(|u| u.user_name()).map(|n| (crate::services::iam::USER, n.to_string())));

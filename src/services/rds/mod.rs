@@ -67,7 +67,7 @@ struct Listings(Memo<String, Arc<Vec<DbInstance>>>);
 
 impl Listings {
     async fn in_region(&self, cx: &ReadCx<'_>, region: &str) -> Result<Arc<Vec<DbInstance>>, AwsError> {
-        let client = cx.clients.rds(region);
+        let client = read::client(cx.clients, region);
         self.0.get_or_read(region.to_string(), || async { read::db_instances(&client, None).await.map(Arc::new) }).await
     }
 }
@@ -76,7 +76,10 @@ fn unit(cx: &ReadCx<'_>, region: &str, db: DbInstance) -> Snapshot {
     Snapshot::new(ResourceRef::new(DB_INSTANCE, &db.id, cx.account_id, region), db)
 }
 
-static INFO: ServiceInfo = ServiceInfo { name: "rds", types: &[DB_INSTANCE], checks: CHECKS, events: EVENTS, global: false };
+/// Each operation the collector performs, with the IAM actions that authorize it.
+static OPERATIONS: &[(&str, &[&str])] = &[("rds:DescribeDBInstances", &["rds:DescribeDBInstances"])];
+
+static INFO: ServiceInfo = ServiceInfo { name: "rds", types: &[DB_INSTANCE], checks: CHECKS, events: EVENTS, global: false, permissions: OPERATIONS };
 
 pub struct Rds;
 
@@ -132,7 +135,7 @@ impl Service for Rds {
         async move {
             let Some(r) = cx.regional(&target.resource) else { return vec![Read::Skipped] };
             let region = r.region.clone();
-            let mut db = match read::db_instances(&cx.clients.rds(&region), Some(&r.id)).await {
+            let mut db = match read::db_instances(&read::client(cx.clients, &region), Some(&r.id)).await {
                 Ok(found) => match found.into_iter().next() {
                     Some(db) => db,
                     None => return vec![Read::Gone(r)],

@@ -5,6 +5,11 @@ use crate::error::{AwsError, AwsErrorKind};
 use crate::services::rds::snapshot::DbInstance;
 use aws_sdk_rds::Client;
 
+/// The RDS client for a region.
+pub fn client(clients: &crate::aws::Clients, region: &str) -> Client {
+    clients.regional(region, |sdk, recorder| Client::from_conf(aws_sdk_rds::config::Builder::from(sdk).interceptor(recorder.clone()).build()))
+}
+
 /// Reads DB instances: all in the region, or one (empty when it is gone). Networks are attached
 /// by the caller.
 pub async fn db_instances(client: &Client, id: Option<&str>) -> Result<Vec<DbInstance>, AwsError> {

@@ -78,7 +78,19 @@ impl Subject for Bucket {
     }
 }
 
-static INFO: ServiceInfo = ServiceInfo { name: "s3", types: &[BUCKET], checks: CHECKS, events: EVENTS, global: true };
+/// Each operation the collector performs, with the IAM actions that authorize it.
+static OPERATIONS: &[(&str, &[&str])] = &[
+    ("s3:ListBuckets", &["s3:ListAllMyBuckets"]),
+    ("s3:GetBucketLocation", &["s3:GetBucketLocation"]),
+    ("s3:GetBucketTagging", &["s3:GetBucketTagging"]),
+    ("s3:GetBucketPolicy", &["s3:GetBucketPolicy"]),
+    ("s3:GetBucketAcl", &["s3:GetBucketAcl"]),
+    ("s3:GetPublicAccessBlock", &["s3:GetBucketPublicAccessBlock"]),
+    ("s3:GetBucketEncryption", &["s3:GetEncryptionConfiguration"]),
+    ("s3:GetBucketVersioning", &["s3:GetBucketVersioning"]),
+];
+
+static INFO: ServiceInfo = ServiceInfo { name: "s3", types: &[BUCKET], checks: CHECKS, events: EVENTS, global: true, permissions: OPERATIONS };
 
 pub struct S3;
 

@@ -31,9 +31,18 @@ pub enum BucketRead {
     Gone,
 }
 
+/// The S3 client for a region (a bucket is read in its own region).
+fn client(clients: &Clients, region: &str) -> aws_sdk_s3::Client {
+    clients.regional(region, |sdk, recorder| {
+        let conf =
+            aws_sdk_s3::config::Builder::from(sdk).force_path_style(clients.path_style()).interceptor(recorder.clone()).build();
+        aws_sdk_s3::Client::from_conf(conf)
+    })
+}
+
 /// Lists every bucket with its region. Errors mean the listing is incomplete.
 pub async fn list_buckets(clients: &Clients) -> Result<Vec<(String, Option<String>)>, AwsError> {
-    let client = clients.s3(&clients.default_region());
+    let client = client(clients, "");
     let mut out = Vec::new();
     let mut pages = client.list_buckets().into_paginator().send();
     while let Some(page) = pages.next().await {
@@ -49,7 +58,7 @@ pub async fn list_buckets(clients: &Clients) -> Result<Vec<(String, Option<Strin
 
 /// The bucket's region, from GetBucketLocation. `Ok(None)` when the bucket is gone.
 pub async fn bucket_region(clients: &Clients, name: &str) -> Result<Option<String>, AwsError> {
-    let client = clients.s3(&clients.default_region());
+    let client = client(clients, "");
     match client.get_bucket_location().bucket(name).send().await {
         Ok(out) => Ok(Some(match out.location_constraint().map(|c| c.as_str()) {
             None | Some("") => "us-east-1".to_string(),
@@ -69,7 +78,7 @@ pub async fn bucket_region(clients: &Clients, name: &str) -> Result<Option<Strin
 
 /// Reads the bucket's tags only (scope and exemption are decided on them before anything else).
 pub async fn read_tags(clients: &Clients, r: &ResourceRef) -> Result<Option<BTreeMap<String, String>>, AwsError> {
-    let client = clients.s3(&r.region);
+    let client = client(clients, &r.region);
     match client.get_bucket_tagging().bucket(&r.id).send().await {
         Ok(out) => Ok(Some(out.tag_set().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect())),
         Err(e) => match absent_or(classify(&e)) {
@@ -87,7 +96,7 @@ pub async fn read_bucket(
     tags: BTreeMap<String, String>,
     focus: Focus,
 ) -> BucketRead {
-    let client = clients.s3(&r.region);
+    let client = client(clients, &r.region);
     let mut bucket = Bucket::new(&r.id, &r.account, &r.region);
     bucket.tags = tags;
     let want = |p| focus.has(p);
