@@ -7,6 +7,9 @@
 use crate::error::{AwsError, AwsErrorKind, Operation};
 use aws_config::{retry::RetryConfig, timeout::TimeoutConfig, BehaviorVersion, Region, SdkConfig};
 use aws_smithy_async::future::pagination_stream::PaginationStream;
+use aws_smithy_http_client::tls;
+use aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata;
+use aws_smithy_runtime_api::client::http::{HttpClient, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector};
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_smithy_runtime_api::client::interceptors::context::{
@@ -19,13 +22,15 @@ use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
 use std::any::{Any, TypeId};
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// Loads the shared SDK configuration: region, credentials and endpoints from the environment
 /// (`AWS_REGION`, `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`, ...), with bounded timeouts.
+/// Reads nothing over the network, and defers TLS set-up to the first request ([`LazyHttpClient`]).
 pub async fn load_sdk_config() -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
+        .http_client(LazyHttpClient::default())
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(3))
@@ -36,6 +41,37 @@ pub async fn load_sdk_config() -> SdkConfig {
         .retry_config(RetryConfig::standard().with_max_attempts(4))
         .load()
         .await
+}
+
+/// The SDK's default HTTPS client (hyper 1, rustls with aws-lc), created on the first request.
+///
+/// The default client loads the platform's root certificates when an SDK client is constructed,
+/// about 10 ms of a Lambda cold start spent before the first poll. Behind this wrapper they load
+/// when the first AWS call needs a connection; an invocation that calls nothing (an ignored event)
+/// never loads them.
+#[derive(Debug, Clone, Default)]
+pub struct LazyHttpClient {
+    inner: Arc<OnceLock<SharedHttpClient>>,
+}
+
+impl LazyHttpClient {
+    fn client(&self) -> &SharedHttpClient {
+        self.inner.get_or_init(|| {
+            aws_smithy_http_client::Builder::new()
+                .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::AwsLc))
+                .build_https()
+        })
+    }
+}
+
+impl HttpClient for LazyHttpClient {
+    fn http_connector(&self, settings: &HttpConnectorSettings, components: &RuntimeComponents) -> SharedHttpConnector {
+        self.client().http_connector(settings, components)
+    }
+
+    fn connector_metadata(&self) -> Option<ConnectorMetadata> {
+        self.client().connector_metadata()
+    }
 }
 
 /// Counts of AWS operations and time spent per service.

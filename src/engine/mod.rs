@@ -311,6 +311,11 @@ impl Engine<'_> {
         if target.resource.account.is_empty() {
             target.resource.account = self.cx.account_id.to_string();
         }
+        // What scope can decide from the name and region alone is decided before any read; the
+        // judge decides the rest (tags) on what was read.
+        if scope::admits(self.cx.settings, &target.resource, None).is_err() {
+            return vec![Audited::skipped()];
+        }
         let reads = service.read(&self.cx, &target).await;
         self.settle(reads).await
     }

@@ -349,8 +349,10 @@ async fn scope_and_exemption_apply_the_same_to_scans_and_events() {
 
     h.settings.scope_tag = None;
     h.settings.scope_name_suffix = Some("-prod".into());
+    let reads = h.fake.world().reads;
     let named = h.event("in", 2).await;
     assert_eq!(named.resources_skipped, 1, "the suffix applies to events as to scans");
+    assert_eq!(h.fake.world().reads, reads, "and is decided before anything is read");
 
     h.settings.scope_name_suffix = None;
     h.fake.world().things.get_mut("out").unwrap().tags.insert("EmergencyAccess".into(), "true".into());
