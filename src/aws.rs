@@ -29,8 +29,18 @@ use std::time::{Duration, Instant};
 /// (`AWS_REGION`, `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`, ...), with bounded timeouts.
 /// Reads nothing over the network, and defers TLS set-up to the first request ([`LazyHttpClient`]).
 pub async fn load_sdk_config() -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
-        .http_client(LazyHttpClient::default())
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(LazyHttpClient::default());
+    // Environment variables are the first link of the default credentials and region chains, and
+    // the Lambda runtime always sets them: taking them directly gives the same result without
+    // building the rest of each chain (instance metadata, SSO, web identity, profiles) at start.
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    if env("AWS_ACCESS_KEY_ID").is_some() && env("AWS_SECRET_ACCESS_KEY").is_some() {
+        loader = loader.credentials_provider(aws_config::environment::EnvironmentVariableCredentialsProvider::new());
+    }
+    if let Some(region) = env("AWS_REGION").or_else(|| env("AWS_DEFAULT_REGION")) {
+        loader = loader.region(Region::new(region));
+    }
+    loader
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(3))
@@ -191,32 +201,44 @@ impl Intercept for CallRecorder {
     }
 }
 
-/// The clients vigil uses, created once and lent to every invocation. vigil's own clients
-/// (DynamoDB, SNS, STS) are built here; a service builds its own through [`Clients::regional`], so
-/// only its folder names its SDK crate.
+/// The clients vigil uses: created once per cold start, each on first use, and lent to every
+/// invocation. vigil's own clients (DynamoDB, SNS, STS) are built here; a service builds its own
+/// through [`Clients::regional`], so only its folder names its SDK crate.
 #[derive(Debug)]
 pub struct Clients {
     sdk: SdkConfig,
-    /// Service clients by (client type, region), built on first use.
+    /// Clients by (client type, region), built on first use.
     by_region: Mutex<HashMap<(TypeId, String), Box<dyn Any + Send + Sync>>>,
     path_style: bool,
-    pub dynamodb: aws_sdk_dynamodb::Client,
-    pub sns: aws_sdk_sns::Client,
-    pub sts: aws_sdk_sts::Client,
     pub recorder: CallRecorder,
 }
 
 impl Clients {
     pub fn new(sdk: &SdkConfig, recorder: CallRecorder) -> Self {
-        let dynamodb = aws_sdk_dynamodb::Client::from_conf(
-            aws_sdk_dynamodb::config::Builder::from(sdk).interceptor(recorder.clone()).build(),
-        );
-        let sns = aws_sdk_sns::Client::from_conf(aws_sdk_sns::config::Builder::from(sdk).interceptor(recorder.clone()).build());
-        let sts = aws_sdk_sts::Client::from_conf(aws_sdk_sts::config::Builder::from(sdk).interceptor(recorder.clone()).build());
         // A custom endpoint (moto, LocalStack, a VPC endpoint by IP) rarely serves virtual-hosted buckets.
         let path_style = sdk.endpoint_url().is_some()
             || ["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"].iter().any(|v| std::env::var_os(v).is_some());
-        Clients { sdk: sdk.clone(), by_region: Mutex::default(), path_style, dynamodb, sns, sts, recorder }
+        Clients { sdk: sdk.clone(), by_region: Mutex::default(), path_style, recorder }
+    }
+
+    /// The findings table's client.
+    pub fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
+        self.regional("", |sdk, recorder| {
+            aws_sdk_dynamodb::Client::from_conf(aws_sdk_dynamodb::config::Builder::from(sdk).interceptor(recorder.clone()).build())
+        })
+    }
+
+    /// The alert topic's client.
+    pub fn sns(&self) -> aws_sdk_sns::Client {
+        self.regional("", |sdk, recorder| {
+            aws_sdk_sns::Client::from_conf(aws_sdk_sns::config::Builder::from(sdk).interceptor(recorder.clone()).build())
+        })
+    }
+
+    fn sts(&self) -> aws_sdk_sts::Client {
+        self.regional("", |sdk, recorder| {
+            aws_sdk_sts::Client::from_conf(aws_sdk_sts::config::Builder::from(sdk).interceptor(recorder.clone()).build())
+        })
     }
 
     /// The SDK's region: the default audit region.
@@ -250,7 +272,7 @@ impl Clients {
     /// The account the credentials belong to.
     pub async fn account_id(&self) -> Result<String, AwsError> {
         let out = self
-            .sts
+            .sts()
             .get_caller_identity()
             .send()
             .await

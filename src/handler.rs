@@ -43,8 +43,9 @@ pub struct Vigil {
     pub clients: Clients,
     /// The audited account: known at start (CLI, tests), or learned from the first invocation.
     account: OnceLock<String>,
-    store: Option<Store>,
-    sink: Option<SnsSink>,
+    /// The findings table and alert topic, when configured; their clients are built on first use.
+    store: OnceLock<Option<Store>>,
+    sink: OnceLock<Option<SnsSink>>,
 }
 
 impl Vigil {
@@ -70,9 +71,7 @@ impl Vigil {
     }
 
     fn build(settings: Settings, clients: Clients, account: OnceLock<String>) -> Self {
-        let store = settings.table_name.as_ref().map(|t| Store::new(clients.dynamodb.clone(), t.clone()));
-        let sink = settings.topic_arn.as_ref().map(|t| SnsSink { client: clients.sns.clone(), topic_arn: t.clone() });
-        Vigil { settings, clients, account, store, sink }
+        Vigil { settings, clients, account, store: OnceLock::new(), sink: OnceLock::new() }
     }
 
     /// The audited account, once known.
@@ -94,7 +93,13 @@ impl Vigil {
     }
 
     pub fn store(&self) -> Option<&Store> {
-        self.store.as_ref()
+        let table = self.settings.table_name.as_ref();
+        self.store.get_or_init(|| table.map(|t| Store::new(self.clients.dynamodb(), t.clone()))).as_ref()
+    }
+
+    fn sink(&self) -> Option<&SnsSink> {
+        let topic = self.settings.topic_arn.as_ref();
+        self.sink.get_or_init(|| topic.map(|t| SnsSink { client: self.clients.sns(), topic_arn: t.clone() })).as_ref()
     }
 
     /// Handles one event. Bad input is a non-retryable error; a transient AWS failure that left
@@ -109,8 +114,8 @@ impl Vigil {
         let engine = Engine {
             services: crate::services::all(),
             cx: ReadCx::new(&self.clients, &self.settings, account_id),
-            store: self.store.as_ref().map(|s| s as &dyn FindingStore),
-            sink: self.sink.as_ref().map(|s| s as &dyn AlertSink),
+            store: self.store().map(|s| s as &dyn FindingStore),
+            sink: self.sink().map(|s| s as &dyn AlertSink),
             now,
             dry_run: opts.dry_run.unwrap_or(self.settings.dry_run),
             progress: opts.progress.clone(),
