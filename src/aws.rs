@@ -53,9 +53,10 @@ pub async fn load_sdk_config() -> SdkConfig {
         .await
 }
 
-/// The SDK's default HTTPS client (hyper 1, rustls with aws-lc), created on the first request.
+/// vigil's HTTPS client for every AWS call (hyper 1, rustls with ring), created on the first
+/// request.
 ///
-/// The default client loads the platform's root certificates when an SDK client is constructed,
+/// The SDK's default client loads the platform's root certificates when an SDK client is constructed,
 /// about 10 ms of a Lambda cold start spent before the first poll. Behind this wrapper they load
 /// when the first AWS call needs a connection; an invocation that calls nothing (an ignored event)
 /// never loads them.
@@ -68,7 +69,7 @@ impl LazyHttpClient {
     fn client(&self) -> &SharedHttpClient {
         self.inner.get_or_init(|| {
             aws_smithy_http_client::Builder::new()
-                .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::AwsLc))
+                .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring))
                 .build_https()
         })
     }
