@@ -28,14 +28,22 @@ pub enum Select<'a> {
     Other(&'a str),
 }
 
+impl Select<'_> {
+    /// Whether it looks one resource up (so NotFound means it is gone).
+    fn is_lookup(self) -> bool {
+        matches!(self, Select::Id(_) | Select::Other(_))
+    }
+}
+
 fn filter(name: &str, value: &str) -> Filter {
     Filter::builder().name(name).values(value).build()
 }
 
-/// A NotFound for a lookup by id means the resource is gone: an empty result, not an error.
-fn gone_is_empty<T>(result: Result<Vec<T>, AwsError>) -> Result<Vec<T>, AwsError> {
+/// A NotFound answers a lookup by id (or name): the resource is gone, an empty result. A listing
+/// that fails with NotFound is an error like any other, never "the region is empty".
+fn gone_is_empty<T>(lookup: bool, result: Result<Vec<T>, AwsError>) -> Result<Vec<T>, AwsError> {
     match result {
-        Err(e) if e.kind == AwsErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) if lookup && e.kind == AwsErrorKind::NotFound => Ok(Vec::new()),
         other => other,
     }
 }
@@ -67,7 +75,7 @@ pub async fn security_groups(client: &Client, select: Select<'_>) -> Result<Vec<
             });
         }
     }).await;
-    gone_is_empty(read.map(|()| out))
+    gone_is_empty(select.is_lookup(), read.map(|()| out))
 }
 
 /// One [`Rule`] per peer of a permission.
@@ -128,7 +136,7 @@ pub async fn vpcs(client: &Client, id: Option<&str>) -> Result<Vec<VpcInfo>, Aws
             }
         }
     }).await;
-    gone_is_empty(read.map(|()| out))
+    gone_is_empty(id.is_some(), read.map(|()| out))
 }
 
 /// Reads subnets: all, one, or a VPC's.
@@ -147,7 +155,7 @@ pub async fn subnets(client: &Client, select: Select<'_>) -> Result<Vec<Subnet>,
             }
         }
     }).await;
-    gone_is_empty(read.map(|()| out))
+    gone_is_empty(select.is_lookup(), read.map(|()| out))
 }
 
 /// Reads route tables: all, one, a VPC's, or the one holding an association id.
@@ -193,7 +201,7 @@ pub async fn route_tables(client: &Client, select: Select<'_>) -> Result<Vec<Rou
             });
         }
     }).await;
-    gone_is_empty(read.map(|()| out))
+    gone_is_empty(select.is_lookup(), read.map(|()| out))
 }
 
 /// Reads VPC-level flow logs, grouped by VPC: all in the region, or one VPC's.
@@ -246,7 +254,7 @@ pub async fn volumes(client: &Client, id: Option<&str>) -> Result<Vec<Volume>, A
             });
         }
     }).await;
-    gone_is_empty(read.map(|()| out))
+    gone_is_empty(id.is_some(), read.map(|()| out))
 }
 
 /// Whether the region encrypts new EBS volumes by default.
@@ -304,4 +312,22 @@ pub fn assemble(
             info.with(network, flow_logs)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Operation;
+
+    fn not_found() -> Result<Vec<u8>, AwsError> {
+        Err(AwsError { operation: Operation { service: "ec2", name: "DescribeVpcs" }, kind: AwsErrorKind::NotFound, code: Some("NotFound".into()), message: "x".into() })
+    }
+
+    #[test]
+    fn not_found_empties_a_lookup_but_fails_a_listing() {
+        assert_eq!(gone_is_empty(true, not_found()).unwrap(), Vec::<u8>::new());
+        assert!(gone_is_empty(false, not_found()).is_err(), "a listing that failed must not read as an empty region");
+        assert!(Select::Id("sg-1").is_lookup() && Select::Other("default").is_lookup());
+        assert!(!Select::All.is_lookup() && !Select::Vpc("vpc-1").is_lookup());
+    }
 }

@@ -42,7 +42,8 @@ pub async fn db_instances(client: &Client, id: Option<&str>) -> Result<Vec<DbIns
         Ok::<(), AwsError>(())
     };
     match read.await {
-        Err(e) if e.kind == AwsErrorKind::NotFound => Ok(Vec::new()),
+        // NotFound answers a lookup of one instance; a listing that fails is an error.
+        Err(e) if id.is_some() && e.kind == AwsErrorKind::NotFound => Ok(Vec::new()),
         other => other.map(|()| out),
     }
 }
