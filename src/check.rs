@@ -11,6 +11,18 @@ use serde_json::Value;
 use std::any::Any;
 use std::collections::BTreeSet;
 
+/// Declares a service's checks, one line each: `checks! { public_policy, public_acl, }` makes each
+/// name a module (`checks/public_policy.rs`, which defines `CHECK`) and lists them, in this order,
+/// as the service's `CHECKS`.
+macro_rules! checks {
+    ($($name:ident,)*) => {
+        $(pub mod $name;)*
+        /// The service's checks, in catalogue order.
+        pub static CHECKS: &[&crate::check::Check] = &[$(&$name::CHECK),*];
+    };
+}
+pub(crate) use checks;
+
 /// Every check vigil runs, in catalogue order (service by service, as registered).
 pub fn all() -> impl Iterator<Item = &'static Check> {
     crate::services::all().iter().flat_map(|s| s.checks().iter().copied())

@@ -1,20 +1,23 @@
 //! The service registry: one line per AWS service. The core reaches services only through this
-//! list; a new service is one folder beside these and one line in [`all`].
-
-pub mod ec2;
-pub mod iam;
-pub mod rds;
-pub mod s3;
+//! list; a new service is one folder beside these and one line in `register!` below.
 
 use crate::model::{Arn, ResourceRef, ResourceType};
 use crate::service::Service;
 
-static SERVICES: &[&dyn Service] = &[
-    &s3::S3,
-    &iam::Iam,
-    &ec2::Ec2,
-    &rds::Rds,
-];
+/// Declares each service's folder as a module and lists its `Service` value, in catalogue order.
+macro_rules! register {
+    ($($folder:ident => $service:ident,)*) => {
+        $(pub mod $folder;)*
+        static SERVICES: &[&dyn Service] = &[$(&$folder::$service),*];
+    };
+}
+
+register! {
+    s3 => S3,
+    iam => Iam,
+    ec2 => Ec2,
+    rds => Rds,
+}
 
 /// Every registered service, in catalogue order.
 pub fn all() -> &'static [&'static dyn Service] {

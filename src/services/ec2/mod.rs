@@ -6,7 +6,6 @@ pub mod checks;
 pub mod read;
 pub mod snapshot;
 
-use crate::check::Check;
 use crate::error::{AwsError, ReadFailure};
 use crate::model::{partition, Arn, ResourceRef, ResourceType, TypeInfo, ACCOUNT_REGION};
 use crate::router::{strings, Effect, EventCx, EventRule, Focus, Located, Locator, RouteError, Target};
@@ -43,17 +42,6 @@ pub mod part {
     pub const NETWORK: Part = Part::new(0);
     pub const FLOW_LOGS: Part = Part::new(1);
 }
-
-/// Every EC2 check, in catalogue order.
-static CHECKS: &[&Check] = &[
-    &checks::sg_open_high_risk_port::CHECK,
-    &checks::sg_open_to_world::CHECK,
-    &checks::default_sg_allows_traffic::CHECK,
-    &checks::no_private_subnet::CHECK,
-    &checks::flow_logs_disabled::CHECK,
-    &checks::ebs_volume_unencrypted::CHECK,
-    &checks::ebs_default_encryption_off::CHECK,
-];
 
 const SOURCE: &str = "ec2.amazonaws.com";
 
@@ -175,7 +163,7 @@ static OPERATIONS: &[(&str, &[&str])] = &[
     ("ec2:GetEbsEncryptionByDefault", &["ec2:GetEbsEncryptionByDefault"]),
 ];
 
-static INFO: ServiceInfo = ServiceInfo { name: "ec2", types: &[SECURITY_GROUP, VPC, SUBNET, ROUTE_TABLE, FLOW_LOG, VOLUME, ACCOUNT_REGION], checks: CHECKS, events: EVENTS, global: false, permissions: OPERATIONS };
+static INFO: ServiceInfo = ServiceInfo { name: "ec2", types: &[SECURITY_GROUP, VPC, SUBNET, ROUTE_TABLE, FLOW_LOG, VOLUME, ACCOUNT_REGION], checks: checks::CHECKS, events: EVENTS, global: false, permissions: OPERATIONS };
 
 pub struct Ec2;
 
@@ -425,7 +413,7 @@ mod tests {
     fn unread_parts_are_not_evaluated() {
         let vpc = Vpc { id: "vpc-1".into(), is_default: false, tags: Default::default(), network: None, flow_logs: None };
         let region = RegionSettings { region: "us-east-1".into(), ebs_encryption_by_default: None };
-        for c in CHECKS {
+        for c in checks::CHECKS {
             assert_eq!(c.evaluate(&vpc, &testing::ctx()), None, "{} concluded without data", c.id);
             assert_eq!(c.evaluate(&region, &testing::ctx()), None, "{} concluded without data", c.id);
         }

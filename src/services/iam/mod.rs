@@ -6,7 +6,6 @@ pub mod read;
 pub mod report;
 pub mod snapshot;
 
-use crate::check::Check;
 use crate::config::Settings;
 use crate::error::ReadFailure;
 use crate::model::{partition, Arn, ResourceRef, ResourceType, TypeInfo, ACCOUNT};
@@ -41,26 +40,6 @@ pub mod part {
     /// Keys, login profile, MFA devices.
     pub const CREDENTIALS: Part = Part::new(1);
 }
-
-/// Every IAM check, in catalogue order.
-static CHECKS: &[&Check] = &[
-    &checks::user_console_no_mfa::CHECK,
-    &checks::user_access_key_stale::CHECK,
-    &checks::user_multiple_active_keys::CHECK,
-    &checks::user_inactive::CHECK,
-    &checks::root_access_key::CHECK,
-    &checks::root_no_mfa::CHECK,
-    &checks::password_policy_weak::CHECK,
-    &checks::admin_access::CHECK,
-    &checks::broad_managed_policy::CHECK,
-    &checks::policy_service_wildcard::CHECK,
-    &checks::policy_wildcard_resource_unconditioned::CHECK,
-    &checks::privilege_escalation::CHECK,
-    &checks::role_trust_any_principal::CHECK,
-    &checks::role_cross_account_no_external_id::CHECK,
-    &checks::role_long_session::CHECK,
-    &checks::role_unused::CHECK,
-];
 
 const SOURCE: &str = "iam.amazonaws.com";
 const USER_NAME: Locator = Locator::At(USER, &["detail.requestParameters.userName"]);
@@ -208,7 +187,7 @@ static OPERATIONS: &[(&str, &[&str])] = &[
     ("iam:ListEntitiesForPolicy", &["iam:ListEntitiesForPolicy"]),
 ];
 
-static INFO: ServiceInfo = ServiceInfo { name: "iam", types: &[USER, ROLE, GROUP, POLICY, ACCOUNT], checks: CHECKS, events: EVENTS, global: true, permissions: OPERATIONS };
+static INFO: ServiceInfo = ServiceInfo { name: "iam", types: &[USER, ROLE, GROUP, POLICY, ACCOUNT], checks: checks::CHECKS, events: EVENTS, global: true, permissions: OPERATIONS };
 
 pub struct Iam;
 

@@ -6,7 +6,6 @@ pub mod checks;
 pub mod read;
 pub mod snapshot;
 
-use crate::check::Check;
 use crate::error::{AwsError, ReadFailure};
 use crate::model::{partition, Arn, ResourceRef, ResourceType, TypeInfo};
 use crate::router::{Effect, EventCx, EventRule, Focus, Located, Locator, RouteError, Target};
@@ -26,13 +25,6 @@ pub const DB_INSTANCE: ResourceType = ResourceType(&TypeInfo {
     has_findings: true,
     short: None,
 });
-
-/// Every RDS check, in catalogue order.
-static CHECKS: &[&Check] = &[
-    &checks::instance_public::CHECK,
-    &checks::instance_in_public_subnet::CHECK,
-    &checks::instance_unencrypted::CHECK,
-];
 
 const SOURCE: &str = "rds.amazonaws.com";
 const WHOLE: Effect = Effect::Audit(Focus::EVERYTHING);
@@ -79,7 +71,7 @@ fn unit(cx: &ReadCx<'_>, region: &str, db: DbInstance) -> Snapshot {
 /// Each operation the collector performs, with the IAM actions that authorize it.
 static OPERATIONS: &[(&str, &[&str])] = &[("rds:DescribeDBInstances", &["rds:DescribeDBInstances"])];
 
-static INFO: ServiceInfo = ServiceInfo { name: "rds", types: &[DB_INSTANCE], checks: CHECKS, events: EVENTS, global: false, permissions: OPERATIONS };
+static INFO: ServiceInfo = ServiceInfo { name: "rds", types: &[DB_INSTANCE], checks: checks::CHECKS, events: EVENTS, global: false, permissions: OPERATIONS };
 
 pub struct Rds;
 

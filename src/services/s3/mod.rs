@@ -5,7 +5,6 @@ pub mod checks;
 pub mod read;
 pub mod snapshot;
 
-use crate::check::Check;
 use crate::model::{partition, Arn, ResourceRef, ResourceType, TypeInfo};
 use crate::router::{Effect, EventRule, Focus, Locator, Part};
 use crate::service::{ServiceInfo, failed, Read, ReadCx, Scan, Service, Subject, Tags, Snapshot};
@@ -32,17 +31,6 @@ pub mod part {
     pub const ENCRYPTION: Part = Part::new(3);
     pub const VERSIONING: Part = Part::new(4);
 }
-
-/// Every S3 check, in catalogue order.
-static CHECKS: &[&Check] = &[
-    &checks::public_access_block_off::CHECK,
-    &checks::public_policy::CHECK,
-    &checks::public_acl::CHECK,
-    &checks::default_encryption_not_kms::CHECK,
-    &checks::versioning_disabled::CHECK,
-    &checks::tls_not_enforced::CHECK,
-    &checks::cross_account_unconditioned::CHECK,
-];
 
 const BUCKET_NAME: Locator = Locator::At(BUCKET, &["detail.requestParameters.bucketName"]);
 
@@ -90,7 +78,7 @@ static OPERATIONS: &[(&str, &[&str])] = &[
     ("s3:GetBucketVersioning", &["s3:GetBucketVersioning"]),
 ];
 
-static INFO: ServiceInfo = ServiceInfo { name: "s3", types: &[BUCKET], checks: CHECKS, events: EVENTS, global: true, permissions: OPERATIONS };
+static INFO: ServiceInfo = ServiceInfo { name: "s3", types: &[BUCKET], checks: checks::CHECKS, events: EVENTS, global: true, permissions: OPERATIONS };
 
 pub struct S3;
 
@@ -190,7 +178,7 @@ mod tests {
     #[test]
     fn unread_parts_are_not_evaluated() {
         let b = Bucket::new("b", testing::ACCOUNT, "us-east-1");
-        for c in CHECKS {
+        for c in checks::CHECKS {
             assert_eq!(c.evaluate(&b, &testing::ctx()), None, "{} concluded without data", c.id);
         }
     }

@@ -1,13 +1,16 @@
 //! EC2 checks (security groups, EBS), one file each, and the security-group rule logic they share.
 
-pub mod default_sg_allows_traffic;
-pub mod flow_logs_disabled;
-pub mod no_private_subnet;
+crate::check::checks! {
+    sg_open_high_risk_port,
+    sg_open_to_world,
+    default_sg_allows_traffic,
+    no_private_subnet,
+    flow_logs_disabled,
+    ebs_volume_unencrypted,
+    ebs_default_encryption_off,
+}
+
 pub mod vpc;
-pub mod ebs_default_encryption_off;
-pub mod ebs_volume_unencrypted;
-pub mod sg_open_high_risk_port;
-pub mod sg_open_to_world;
 
 use crate::check::Context;
 use crate::services::ec2::snapshot::{Peer, Rule};

@@ -4,22 +4,24 @@
 //! engine ([`crate::policy::engine`]), so Deny, NotAction, resource constraints, conditions and
 //! permissions boundaries are honoured.
 
-pub mod admin_access;
-pub mod broad_managed_policy;
-pub mod password_policy_weak;
-pub mod policy_service_wildcard;
-pub mod policy_wildcard_resource_unconditioned;
-pub mod privilege_escalation;
-pub mod role_cross_account_no_external_id;
-pub mod role_long_session;
-pub mod role_trust_any_principal;
-pub mod role_unused;
-pub mod root_access_key;
-pub mod root_no_mfa;
-pub mod user_access_key_stale;
-pub mod user_console_no_mfa;
-pub mod user_inactive;
-pub mod user_multiple_active_keys;
+crate::check::checks! {
+    user_console_no_mfa,
+    user_access_key_stale,
+    user_multiple_active_keys,
+    user_inactive,
+    root_access_key,
+    root_no_mfa,
+    password_policy_weak,
+    admin_access,
+    broad_managed_policy,
+    policy_service_wildcard,
+    policy_wildcard_resource_unconditioned,
+    privilege_escalation,
+    role_trust_any_principal,
+    role_cross_account_no_external_id,
+    role_long_session,
+    role_unused,
+}
 
 use crate::check::{Context, Evaluate, Outcome};
 use crate::model::{ResourceType, Severity};

@@ -1,8 +1,10 @@
 //! RDS instance checks, one file each.
 
-pub mod instance_in_public_subnet;
-pub mod instance_public;
-pub mod instance_unencrypted;
+crate::check::checks! {
+    instance_public,
+    instance_in_public_subnet,
+    instance_unencrypted,
+}
 
 #[cfg(test)]
 pub(crate) mod fixtures {

@@ -1,12 +1,14 @@
 //! S3 bucket checks, one file each; [`super::CHECKS`] lists them.
 
-pub mod cross_account_unconditioned;
-pub mod default_encryption_not_kms;
-pub mod public_access_block_off;
-pub mod public_acl;
-pub mod public_policy;
-pub mod tls_not_enforced;
-pub mod versioning_disabled;
+crate::check::checks! {
+    public_access_block_off,
+    public_policy,
+    public_acl,
+    default_encryption_not_kms,
+    versioning_disabled,
+    tls_not_enforced,
+    cross_account_unconditioned,
+}
 
 #[cfg(test)]
 pub(crate) mod testing {
