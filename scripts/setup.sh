@@ -1,6 +1,8 @@
-# Sourced by scripts/test, scripts/demo and scripts/bench: installs what they need on a fresh machine.
+# Sourced by scripts/test, scripts/demo and the benchmarks: installs what they need on a fresh machine.
 # - Python tools (moto server, cargo-lambda, ziglang, cfn-lint), pinned, into .venv (git-ignored).
 # - A persistent cargo target directory outside the repo, so rebuilds are incremental.
+# A script that compiles first may set VIGIL_TOOLS_LATER=1 before sourcing, then call start_tools,
+# build, and wait_tools: the Python install (network-bound) overlaps the Rust build (CPU-bound).
 set -euo pipefail
 VIGIL_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$VIGIL_ROOT"
@@ -15,15 +17,46 @@ if ! need python3 || ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
   apt-get update -qq && apt-get install -y -qq python3 python3-venv python3-pip >/dev/null
 fi
 
-stamp=".venv/.vigil-installed"
-want="$(cat requirements-dev.txt constraints.txt | sha256sum | cut -d' ' -f1)"
-if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  echo "setup: installing pinned tools into .venv (first run only)" >&2
-  python3 -m venv .venv
-  .venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
-  echo "$want" > "$stamp"
-fi
-
 export PATH="$VIGIL_ROOT/.venv/bin:$PATH"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/vigil-target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+tools_stamp=".venv/.vigil-installed"
+tools_want="$(cat requirements-dev.txt constraints.txt | sha256sum | cut -d' ' -f1)"
+tools_log="${TMPDIR:-/tmp}/vigil-tools-install.$$.log"
+TOOLS_PID=""
+
+tools_ready() { [ -x .venv/bin/python ] && [ "$(cat "$tools_stamp" 2>/dev/null)" = "$tools_want" ]; }
+
+install_tools() {
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+  echo "$tools_want" > "$tools_stamp"
+}
+
+# Starts installing the pinned tools in the background, unless they are already installed.
+start_tools() {
+  if ! tools_ready && [ -z "$TOOLS_PID" ]; then
+    echo "setup: installing pinned tools into .venv (first run only)" >&2
+    install_tools > "$tools_log" 2>&1 &
+    TOOLS_PID=$!
+  fi
+}
+
+# Waits for start_tools; fails with the installer's output if it failed.
+wait_tools() {
+  if [ -n "$TOOLS_PID" ]; then
+    if ! wait "$TOOLS_PID"; then
+      cat "$tools_log" >&2
+      echo "setup: installing the Python tools failed" >&2
+      exit 1
+    fi
+    TOOLS_PID=""
+    rm -f "$tools_log"
+  fi
+}
+
+if [ -z "${VIGIL_TOOLS_LATER:-}" ]; then
+  start_tools
+  wait_tools
+fi
