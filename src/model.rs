@@ -182,6 +182,11 @@ impl<'a> Arn<'a> {
         rest.rsplit('/').next().filter(|n| !n.is_empty())
     }
 
+    /// Whether it names a regional resource of `service` in an account.
+    pub fn is_regional(&self, service: &str) -> bool {
+        self.service == service && self.has_account() && !self.region.is_empty()
+    }
+
     /// Whether the account field is a 12-digit account id.
     pub fn has_account(&self) -> bool {
         self.account.len() == 12 && self.account.bytes().all(|b| b.is_ascii_digit())

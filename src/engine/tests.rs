@@ -2,6 +2,7 @@
 //! alert sink. Covers what the moto tests cannot force: failed listings, conflicts, stale
 //! observations, refused alerts.
 
+#[cfg(test)]
 use super::ports::{MemorySink, MemoryStore};
 use super::*;
 use crate::aws::{CallRecorder, Clients};

@@ -173,7 +173,7 @@ impl Service for Ec2 {
     }
 
     fn parse_arn(&self, arn: &Arn) -> Option<ResourceRef> {
-        if arn.service != "ec2" || !arn.has_account() || arn.region.is_empty() {
+        if !arn.is_regional(self.name()) {
             return None;
         }
         if arn.resource == "account" {

@@ -81,7 +81,7 @@ impl Service for Rds {
     }
 
     fn parse_arn(&self, arn: &Arn) -> Option<ResourceRef> {
-        if arn.service != "rds" || !arn.has_account() || arn.region.is_empty() {
+        if !arn.is_regional(self.name()) {
             return None;
         }
         match arn.resource.split_once(':') {
