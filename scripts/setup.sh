@@ -1,5 +1,6 @@
 # Sourced by scripts/test, scripts/demo and the benchmarks: installs what they need on a fresh machine.
-# - Python tools (moto server, cargo-lambda, ziglang, cfn-lint), pinned, into .venv (git-ignored).
+# - Python tools (moto server, cargo-lambda, ziglang, cfn-lint), pinned, into .venv (git-ignored);
+#   checkov, pinned, into its own venv .venv-checkov (its dependency pins differ from moto's).
 # - A persistent cargo target directory outside the repo, so rebuilds are incremental.
 # A script that compiles first may set VIGIL_TOOLS_LATER=1 before sourcing, then call start_tools,
 # build, and wait_tools: the Python install (network-bound) overlaps the Rust build (CPU-bound).
@@ -60,3 +61,14 @@ if [ -z "${VIGIL_TOOLS_LATER:-}" ]; then
   start_tools
   wait_tools
 fi
+
+# checkov (scripts/test only): its own venv, installed on first use, or again when its pins change.
+checkov_ready() { [ -x .venv-checkov/bin/checkov ] && [ "$(cat .venv-checkov/.vigil-installed 2>/dev/null)" = "$(sha256sum < constraints-checkov.txt)" ]; }
+install_checkov() {
+  if ! checkov_ready; then
+    echo "setup: installing pinned checkov into .venv-checkov (first run only)" >&2
+    python3 -m venv .venv-checkov
+    .venv-checkov/bin/pip install --quiet --disable-pip-version-check checkov -c constraints-checkov.txt
+    sha256sum < constraints-checkov.txt > .venv-checkov/.vigil-installed
+  fi
+}

@@ -13,7 +13,7 @@ use aws_smithy_runtime_api::client::http::{HttpClient, HttpConnectorSettings, Sh
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_smithy_runtime_api::client::interceptors::context::{
-    BeforeSerializationInterceptorContextRef, FinalizerInterceptorContextRef,
+    AfterDeserializationInterceptorContextRef, BeforeSerializationInterceptorContextRef, FinalizerInterceptorContextRef,
 };
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::orchestrator::{HttpResponse, Metadata};
@@ -189,6 +189,26 @@ impl Intercept for CallRecorder {
         Ok(())
     }
 
+    /// A successful answer whose body is cut short (a broken connection or proxy) can still
+    /// deserialize into a shorter list, which would read as "these resources are gone". Such an
+    /// answer is an error instead.
+    fn read_after_deserialization(
+        &self,
+        ctx: &AfterDeserializationInterceptorContextRef<'_>,
+        _rc: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        let response = ctx.response();
+        if !response.status().is_success() {
+            return Ok(());
+        }
+        let content_type = response.headers().get("content-type").unwrap_or_default();
+        match response.body().bytes() {
+            Some(body) if !body_complete(content_type, body) => Err("the response body is incomplete (truncated or malformed)".into()),
+            _ => Ok(()),
+        }
+    }
+
     fn read_after_execution(
         &self,
         _ctx: &FinalizerInterceptorContextRef<'_>,
@@ -200,6 +220,42 @@ impl Intercept for CallRecorder {
         }
         Ok(())
     }
+}
+
+/// Whether a successful response body is a whole document: XML whose root element is closed,
+/// or JSON that parses. Other bodies (empty, raw payloads such as a bucket policy) pass; their
+/// readers parse them.
+pub fn body_complete(content_type: &str, body: &[u8]) -> bool {
+    let text = match std::str::from_utf8(body) {
+        Ok(t) => t.trim(),
+        Err(_) => return !content_type.contains("xml"),
+    };
+    if text.is_empty() {
+        return true;
+    }
+    if content_type.contains("json") {
+        return serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok();
+    }
+    // Only an XML document is checked here; anything else in an XML answer is either a raw
+    // payload (S3 serves a bucket policy's JSON) or fails the SDK's own parser.
+    if !text.starts_with('<') {
+        return true;
+    }
+    let doc = match text.strip_prefix("<?xml") {
+        Some(rest) => match rest.split_once("?>") {
+            Some((_, r)) => r.trim_start(),
+            None => return false,
+        },
+        None => text,
+    };
+    let Some(root) = doc.strip_prefix('<').and_then(|d| d.split(|c: char| c.is_whitespace() || c == '>' || c == '/').next()) else {
+        return false;
+    };
+    if root.is_empty() {
+        return false;
+    }
+    let first_tag_self_closes = doc.split_once('>').is_some_and(|(tag, rest)| tag.ends_with('/') && rest.trim().is_empty());
+    first_tag_self_closes || doc.ends_with(&format!("</{root}>"))
 }
 
 /// The clients vigil uses: created once per cold start, each on first use, and lent to every
@@ -326,21 +382,6 @@ const THROTTLED: &[&str] = &[
     "RequestThrottled",
     "RequestThrottledException",
 ];
-const NOT_FOUND: &[&str] = &[
-    "NoSuchBucket",
-    "NoSuchEntityException",
-    "ResourceNotFoundException",
-    "NotFound",
-    "NoSuchEntity",
-    "NotFoundException",
-    "InvalidGroup.NotFound",
-    "InvalidVpcID.NotFound",
-    "InvalidSubnetID.NotFound",
-    "InvalidRouteTableID.NotFound",
-    "InvalidVolume.NotFound",
-    "DBInstanceNotFound",
-    "DBInstanceNotFoundFault",
-];
 
 /// Reduces any SDK error to an [`AwsError`], naming the operation from the SDK's error type.
 pub fn classify<E>(err: &SdkError<E, HttpResponse>) -> AwsError
@@ -362,8 +403,6 @@ where
                 AwsErrorKind::Denied
             } else if THROTTLED.contains(&c) {
                 AwsErrorKind::Throttled
-            } else if NOT_FOUND.contains(&c) {
-                AwsErrorKind::NotFound
             } else if ctx.raw().status().as_u16() >= 500 {
                 AwsErrorKind::ServerError
             } else if ctx.raw().status().as_u16() == 403 {
@@ -375,4 +414,28 @@ where
         _ => AwsErrorKind::Other,
     };
     AwsError { operation, kind, code, message }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::body_complete;
+
+    #[test]
+    fn truncated_or_malformed_bodies_are_incomplete() {
+        let xml = "text/xml";
+        let whole = r#"<?xml version="1.0" encoding="UTF-8"?>
+<DescribeSecurityGroupsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><securityGroupInfo><item/></securityGroupInfo></DescribeSecurityGroupsResponse>"#;
+        assert!(body_complete(xml, whole.as_bytes()));
+        assert!(!body_complete(xml, &whole.as_bytes()[..whole.len() / 2]));
+        assert!(!body_complete(xml, &whole.as_bytes()[..whole.len() - 3]));
+        assert!(body_complete("application/xml", b"<VersioningConfiguration xmlns=\"x\"/>"));
+        assert!(body_complete(xml, b"{\"Version\":\"2012-10-17\"}"), "S3 serves policies as raw JSON");
+        assert!(!body_complete(xml, b"<?xml version=\"1.0\""));
+        assert!(body_complete(xml, b""));
+        let json = "application/x-amz-json-1.0";
+        assert!(body_complete(json, br#"{"Items":[]}"#));
+        assert!(!body_complete(json, br#"{"Items":["#));
+        // A raw payload (a bucket policy) is parsed by its reader.
+        assert!(body_complete("binary/octet-stream", b"{\"Version\":"));
+    }
 }

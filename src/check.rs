@@ -98,6 +98,12 @@ impl Outcome {
 /// resource type the snapshot it has; a check of another snapshot type does not apply (`None`).
 pub trait Evaluate: Sync {
     fn evaluate(&self, subject: &dyn Any, ctx: &Context) -> Option<Outcome>;
+
+    /// When AWS produced the data this check reads, if earlier than the read (a report generated
+    /// hours ago); the finding is versioned by it.
+    fn produced_at(&self, _subject: &dyn Any) -> Option<DateTime<Utc>> {
+        None
+    }
 }
 
 /// A check function over snapshots of type `S`. Returns `None` when the parts it needs were not
@@ -136,6 +142,11 @@ impl Check {
     /// the check reads.
     pub fn evaluate(&self, subject: &dyn Any, ctx: &Context) -> Option<Outcome> {
         self.eval.evaluate(subject, ctx)
+    }
+
+    /// When the data it reads was produced, if earlier than the read.
+    pub fn produced_at(&self, subject: &dyn Any) -> Option<DateTime<Utc>> {
+        self.eval.produced_at(subject)
     }
 
     /// What to change for one finding of this check.

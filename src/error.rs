@@ -12,8 +12,6 @@ pub enum AwsErrorKind {
     Throttled,
     /// Timed out or could not connect.
     Timeout,
-    /// The resource does not exist (any more).
-    NotFound,
     /// A server-side fault (5xx).
     ServerError,
     /// Anything else the service rejected.
@@ -69,6 +67,13 @@ pub struct AwsError {
 }
 
 impl AwsError {
+    /// Whether the call failed with one of `codes`. Each read names the codes its own operation
+    /// returns for "no such resource" or "not configured" (there is no shared not-found list), and
+    /// a listing treats no code as "empty".
+    pub fn has_code(&self, codes: &[&str]) -> bool {
+        self.code.as_deref().is_some_and(|c| codes.contains(&c))
+    }
+
     /// Whether a later attempt may succeed.
     pub fn is_retryable(&self) -> bool {
         matches!(

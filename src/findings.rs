@@ -6,6 +6,7 @@
 use crate::check::{Check, Failure, Outcome};
 use crate::model::{ResourceRef, ResourceType, Severity};
 use crate::service::Exposure;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -35,6 +36,9 @@ impl Status {
 /// Why a finding was resolved.
 pub const RESOLVED_PASSED: &str = "check passed";
 pub const RESOLVED_DELETED: &str = "resource deleted";
+/// The resource left the audit's scope (scope tag or suffix, `REGIONS`, `SERVICES`,
+/// `EXEMPT_ROLE_NAMES`); coming back into scope reopens its findings through the usual lifecycle.
+pub const RESOLVED_OUT_OF_SCOPE: &str = "out of scope";
 
 /// A stored finding: exactly the DynamoDB item. Times are fixed-width RFC 3339 strings (UTC, ms).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -116,6 +120,9 @@ pub struct Evaluation {
     pub outcome: Outcome,
     /// How the resource is reachable (IAM principals); turns into the finding's risk score.
     pub exposure: Option<Vec<Exposure>>,
+    /// When AWS produced the data the check read, when that is earlier than the read (the
+    /// credential report's generation time); `None` means the observation's own time.
+    pub produced_at: Option<DateTime<Utc>>,
 }
 
 /// The observation being recorded.
@@ -137,6 +144,16 @@ impl Observation<'_> {
     fn expires_at(&self) -> Option<i64> {
         Some(self.at_epoch + i64::from(self.resolved_ttl_days) * 86_400)
     }
+
+    /// This observation as of `t`, when an evaluation's data is older than the read.
+    fn as_of(&self, t: Option<DateTime<Utc>>) -> Self {
+        match t {
+            Some(t) if t.timestamp() < self.at_epoch => {
+                Observation { at: crate::model::timestamp(t), at_epoch: t.timestamp(), ..self.clone() }
+            }
+            _ => self.clone(),
+        }
+    }
 }
 
 /// A 0-100 score combining a finding's severity with how exposed its resource is.
@@ -157,11 +174,14 @@ fn status_severity(status: Status, severity: Severity) -> String {
 }
 
 /// Computes the writes for one resource's evaluations. Checks that were not evaluated are absent
-/// from `evals` and their items are left alone.
+/// from `evals` and their items are left alone. Each item is versioned by the time its data was
+/// produced, so older data (a credential report generated hours ago) never overturns newer data
+/// (what an event's read saw a minute ago).
 pub fn reconcile(existing: &[Finding], evals: &[Evaluation], obs: &Observation) -> Vec<Change> {
     let arn = obs.resource.arn();
     let mut changes = Vec::new();
     for eval in evals {
+        let obs = &obs.as_of(eval.produced_at);
         let prev = existing.iter().find(|f| f.check_id == eval.check.id);
         if prev.is_some_and(|p| p.observed_at.as_str() >= obs.at.as_str()) {
             continue; // A newer (or the same) observation is already stored.
@@ -177,12 +197,13 @@ pub fn reconcile(existing: &[Finding], evals: &[Evaluation], obs: &Observation) 
     changes
 }
 
-/// Resolves every unresolved finding of a resource that no longer exists.
-pub fn resolve_deleted(existing: &[Finding], obs: &Observation) -> Vec<Change> {
+/// Resolves every unresolved finding of a resource, for `reason`: it no longer exists
+/// ([`RESOLVED_DELETED`]) or left the audit's scope ([`RESOLVED_OUT_OF_SCOPE`]). Never alerts.
+pub fn resolve_all(existing: &[Finding], obs: &Observation, reason: &str) -> Vec<Change> {
     existing
         .iter()
         .filter(|f| f.status != Status::Resolved && f.observed_at.as_str() < obs.at.as_str())
-        .map(|f| resolved(f, obs, RESOLVED_DELETED))
+        .map(|f| resolved(f, obs, reason))
         .collect()
 }
 
@@ -265,11 +286,11 @@ mod tests {
     }
 
     fn fail(check: &'static Check) -> Evaluation {
-        Evaluation { check, outcome: Outcome::fail("bad".into()), exposure: None }
+        Evaluation { check, outcome: Outcome::fail("bad".into()), exposure: None, produced_at: None }
     }
 
     fn pass(check: &'static Check) -> Evaluation {
-        Evaluation { check, outcome: Outcome::Pass, exposure: None }
+        Evaluation { check, outcome: Outcome::Pass, exposure: None, produced_at: None }
     }
 
     fn bucket() -> ResourceRef {
@@ -355,7 +376,7 @@ mod tests {
         use crate::services::iam::checks::admin_access;
         let r = ResourceRef::new(crate::services::iam::USER, "u", "123456789012", "us-east-1");
         let failure = Failure { detail: "x".into(), severity: Some(Severity::High), evidence: Some(serde_json::json!({"a":1})) };
-        let eval = Evaluation { check: &admin_access::CHECK, outcome: Outcome::Fail(failure), exposure: Some(vec![Exposure::ActiveAccessKey]) };
+        let eval = Evaluation { check: &admin_access::CHECK, outcome: Outcome::Fail(failure), exposure: Some(vec![Exposure::ActiveAccessKey]), produced_at: None };
         let c = reconcile(&[], &[eval], &obs(&r, T1, false));
         assert_eq!(c[0].finding.severity, Severity::High);
         assert_eq!(c[0].finding.status_severity, "OPEN#HIGH");
@@ -381,8 +402,35 @@ mod tests {
             &obs(&r, T1, false),
         ));
         items[1].status = Status::Resolved;
-        let c = resolve_deleted(&items, &obs(&r, T2, false));
+        let c = resolve_all(&items, &obs(&r, T2, false), RESOLVED_DELETED);
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].finding.resolution.as_deref(), Some(RESOLVED_DELETED));
+    }
+
+    fn obs_at<'a>(r: &'a ResourceRef, at: &str) -> Observation<'a> {
+        let epoch = chrono::DateTime::parse_from_rfc3339(at).unwrap().timestamp();
+        Observation { at_epoch: epoch, ..obs(r, at, false) }
+    }
+
+    fn time(t: &str) -> Option<DateTime<Utc>> {
+        Some(chrono::DateTime::parse_from_rfc3339(t).unwrap().with_timezone(&Utc))
+    }
+
+    #[test]
+    fn an_old_credential_report_never_overturns_a_newer_read() {
+        use crate::services::iam::checks::user_console_no_mfa;
+        let r = ResourceRef::new(crate::services::iam::USER, "new-admin", "123456789012", "us-east-1");
+        // A CreateLoginProfile event read the user at T2 and opened the finding.
+        let items = stored(reconcile(&[], &[fail(&user_console_no_mfa::CHECK)], &obs_at(&r, T2)));
+        // A scan at T3 reads a report generated at T1, before the password existed: it passes, but
+        // its data is older than what is stored, so nothing changes.
+        let old_report = Evaluation { produced_at: time(T1), ..pass(&user_console_no_mfa::CHECK) };
+        assert!(reconcile(&items, &[old_report], &obs_at(&r, T3)).is_empty());
+        // A report generated after the event's read does count, versioned by its generation time.
+        let newer = "2026-11-02T12:00:00.000Z";
+        let fresh_report = Evaluation { produced_at: time(newer), ..pass(&user_console_no_mfa::CHECK) };
+        let c = reconcile(&items, &[fresh_report], &obs_at(&r, T3));
+        assert_eq!(c.len(), 1);
+        assert_eq!((c[0].finding.status, c[0].finding.observed_at.as_str()), (Status::Resolved, newer));
     }
 }

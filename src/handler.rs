@@ -13,7 +13,7 @@ use crate::store::Store;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use std::sync::{Arc, OnceLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Why vigil could not start.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +35,29 @@ pub struct RunOptions {
     /// The ARN of the invoked function (the Lambda's invocation context): its account is the
     /// audited account, so a cold start needs no AWS call to learn it.
     pub function_arn: Option<String>,
+    /// Start no new resource after this instant (the invocation's deadline less a margin).
+    pub deadline: Option<Instant>,
+}
+
+/// Time kept back before a Lambda invocation's deadline to settle the resources in flight and
+/// deliver alerts: a quarter of the time left, at most this much.
+pub const DEADLINE_MARGIN: Duration = Duration::from_secs(30);
+
+impl RunOptions {
+    /// Sets [`RunOptions::deadline`] from the invocation's deadline (epoch milliseconds, as the
+    /// Lambda runtime gives it) and the clock now.
+    /// A deadline that is not in the future is not one Lambda would send (an emulator's
+    /// placeholder): it is ignored rather than cutting every run short.
+    pub fn with_deadline_ms(mut self, deadline_epoch_ms: u64, now: std::time::SystemTime) -> Self {
+        let now_ms = now.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+        if deadline_epoch_ms <= now_ms {
+            tracing::warn!(deadline_epoch_ms, now_ms, "the invocation's deadline is not in the future; ignored");
+            return self;
+        }
+        let left = Duration::from_millis(deadline_epoch_ms - now_ms);
+        self.deadline = Some(Instant::now() + left.saturating_sub((left / 4).min(DEADLINE_MARGIN)));
+        self
+    }
 }
 
 /// Long-lived state: settings and clients, built once per cold start.
@@ -119,6 +142,7 @@ impl Vigil {
             now,
             dry_run: opts.dry_run.unwrap_or(self.settings.dry_run),
             progress: opts.progress.clone(),
+            deadline: opts.deadline,
         };
         let is_event = matches!(decision, Decision::Resources { .. });
         let mut report = match &decision {
@@ -131,6 +155,9 @@ impl Vigil {
         };
         report.calls = self.clients.recorder.snapshot().since(&calls_before);
         report.wall_ms = started.elapsed().as_millis() as u64;
+        if !report.remaining.is_empty() {
+            tracing::warn!(remaining = ?report.remaining, "deadline near: these were not audited; no sweep ran");
+        }
         for e in &report.audit_errors {
             tracing::warn!(resource = %e.resource, operation = %e.operation, kind = ?e.kind, message = %e.message, "audit error");
         }
@@ -145,5 +172,24 @@ impl Vigil {
             }
         }
         Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::UNIX_EPOCH;
+
+    #[test]
+    fn the_deadline_keeps_a_margin_and_ignores_the_impossible() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let ms = |d: Duration| (now + d).duration_since(UNIX_EPOCH).unwrap().as_millis() as u64;
+        let before = Instant::now();
+        let opts = RunOptions::default().with_deadline_ms(ms(Duration::from_secs(900)), now);
+        let left = opts.deadline.unwrap() - before;
+        assert!(left < Duration::from_millis(870_100) && left > Duration::from_secs(869), "{left:?}");
+        let short = RunOptions::default().with_deadline_ms(ms(Duration::from_secs(8)), now);
+        assert!(short.deadline.unwrap() - before < Duration::from_millis(6_100), "a quarter of a short remainder is kept");
+        assert!(RunOptions::default().with_deadline_ms(600_000, now).deadline.is_none(), "not an epoch time");
     }
 }

@@ -86,7 +86,10 @@ pub enum Read {
     Gone(ResourceRef),
     /// The read failed: nothing is concluded.
     Failed(ReadFailure),
-    /// Not audited (outside `REGIONS`, outside scope before its parts were read, nothing of ours).
+    /// It exists, but scope leaves it out (`REGIONS`, `SCOPE_*`, `EXEMPT_ROLE_NAMES`): its open
+    /// findings resolve as out of scope.
+    OutOfScope(ResourceRef),
+    /// Nothing of ours to audit (an AWS managed policy, a name that no longer keys anything).
     Skipped,
     /// Another resource this one governs must be re-audited too (a group's members).
     Follow(Target),

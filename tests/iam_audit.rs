@@ -422,10 +422,21 @@ async fn each_event_family_rereads_only_its_entity() {
     assert_eq!(iam_ops(&r), ops(&["GetAccountPasswordPolicy"]));
     assert!(rows(&r.findings).contains(&("account".into(), "iam_password_policy_weak".into(), Open, Medium)));
 
-    // Deletion: DeleteUser resolves without reading IAM.
+    // Deletion: a DeleteUser event is a hint. For a user that still exists (a replayed event) it
+    // is an audit; once IAM says the user is gone, one GetUser confirms it and the findings resolve.
     let r = vigil.handle(&iam_event("DeleteUser", json!({"userName":"carol"})), &RunOptions::default()).await.unwrap();
-    assert!(iam_ops(&r).is_empty());
-    assert!(w.items().await.iter().filter(|f| f.resource_id == "carol").all(|f| f.status == Resolved));
+    assert_eq!(r.resources_deleted, 0);
+    assert!(w.items().await.iter().any(|f| f.resource_id == "carol" && f.status == Open));
+    user(&iam, "leaver").await;
+    iam.create_login_profile().user_name("leaver").password("Not-a-real-password-1").send().await.unwrap();
+    vigil.handle(&iam_event("CreateLoginProfile", json!({"userName":"leaver"})), &RunOptions::default()).await.unwrap();
+    assert!(w.items().await.iter().any(|f| f.resource_id == "leaver" && f.status == Open));
+    iam.delete_login_profile().user_name("leaver").send().await.unwrap();
+    iam.delete_user().user_name("leaver").send().await.unwrap();
+    let r = vigil.handle(&iam_event("DeleteUser", json!({"userName":"leaver"})), &RunOptions::default()).await.unwrap();
+    assert_eq!(iam_ops(&r), ops(&["GetUser"]));
+    assert_eq!(r.resources_deleted, 1);
+    assert!(w.items().await.iter().filter(|f| f.resource_id == "leaver").all(|f| f.status == Resolved));
 }
 
 #[tokio::test]

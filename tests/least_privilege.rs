@@ -16,9 +16,9 @@ const OWN_ACTIONS: &[(&str, &[&str])] = &[
     ("dynamodb:Query", &["dynamodb:Query"]),
     ("dynamodb:PutItem", &["dynamodb:PutItem"]),
     ("dynamodb:UpdateItem", &["dynamodb:UpdateItem"]),
-    // PublishBatch is authorized by sns:Publish; the topic is SSE-KMS, so the publisher also needs
-    // the key's data-key and decrypt permissions.
-    ("sns:PublishBatch", &["sns:Publish", "kms:GenerateDataKey*", "kms:Decrypt"]),
+    // PublishBatch is authorized by sns:Publish; the topic is encrypted with vigil's key, so the
+    // publisher also needs a data key from it (kms:GenerateDataKey) and kms:Decrypt.
+    ("sns:PublishBatch", &["sns:Publish", "kms:GenerateDataKey", "kms:Decrypt"]),
     // GetCallerIdentity needs no permission.
     ("sts:GetCallerIdentity", &[]),
 ];
@@ -33,7 +33,7 @@ fn iam_actions() -> Vec<(&'static str, &'static [&'static str])> {
 const PLATFORM_ACTIONS: &[(&str, &str)] = &[
     ("logs:CreateLogStream", "the Lambda runtime creates the function's log streams"),
     ("logs:PutLogEvents", "the Lambda runtime writes the function's logs"),
-    ("sqs:SendMessage", "Lambda sends failed async invocations to the on-failure queue"),
+    ("sqs:SendMessage", "Lambda sends failed async invocations to the dead-letter queue (encrypted with vigil's key)"),
 ];
 
 fn as_list(v: &Value) -> Vec<String> {
@@ -96,4 +96,43 @@ fn template_role_grants_exactly_what_the_code_uses() {
     let unused: Vec<&String> = granted.iter().filter(|a| !needed.contains(*a) && !platform.contains(*a)).collect();
     assert!(unused.is_empty(), "the template grants actions no test exercised: {unused:?} (recorded: {recorded:?})");
     println!("{} operations recorded, {} actions granted, all accounted for", recorded.len(), granted.len());
+}
+
+/// KMS is granted on vigil's own key only, and nobody but the account root may administer it.
+#[test]
+fn kms_actions_are_scoped_to_vigils_key() {
+    let t = template();
+    let role = &t["Resources"]["FunctionRole"]["Properties"]["Policies"];
+    let mut kms = BTreeSet::new();
+    for policy in role.as_array().unwrap() {
+        for stmt in policy["PolicyDocument"]["Statement"].as_array().unwrap() {
+            let actions = as_list(&stmt["Action"]);
+            if actions.iter().any(|a| a.starts_with("kms:")) {
+                assert!(actions.iter().all(|a| a.starts_with("kms:")), "KMS has its own statement: {stmt}");
+                assert_eq!(stmt["Resource"], serde_json::json!({"Fn::GetAtt": ["VigilKey", "Arn"]}), "{stmt}");
+                kms.extend(actions);
+            }
+        }
+    }
+    let expected: BTreeSet<String> = ["kms:Decrypt", "kms:GenerateDataKey"].map(String::from).into();
+    assert_eq!(kms, expected);
+
+    let key = &t["Resources"]["VigilKey"]["Properties"];
+    assert_eq!(key["EnableKeyRotation"], true);
+    for stmt in key["KeyPolicy"]["Statement"].as_array().unwrap() {
+        if as_list(&stmt["Action"]).iter().any(|a| a == "kms:*") {
+            let root = &stmt["Principal"]["AWS"]["Fn::Sub"];
+            assert_eq!(root, "arn:${AWS::Partition}:iam::${AWS::AccountId}:root", "only the account root administers the key");
+        }
+    }
+    for (name, path) in [
+        ("FindingsTable", "/Properties/SSESpecification/KMSMasterKeyId"),
+        ("AlertTopic", "/Properties/KmsMasterKeyId"),
+        ("FailedInvocationQueue", "/Properties/KmsMasterKeyId"),
+    ] {
+        assert_eq!(t["Resources"][name].pointer(path), Some(&serde_json::json!({"Ref": "VigilKey"})), "{name}");
+    }
+    for (name, path) in [("FunctionLogGroup", "/Properties/KmsKeyId"), ("AuditorFunction", "/Properties/KmsKeyArn")] {
+        assert_eq!(t["Resources"][name].pointer(path), Some(&serde_json::json!({"Fn::GetAtt": ["VigilKey", "Arn"]})), "{name}");
+    }
 }

@@ -37,7 +37,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     };
     let vigil = &vigil;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        let opts = RunOptions { function_arn: Some(event.context.invoked_function_arn.clone()), ..RunOptions::default() };
+        let opts = RunOptions { function_arn: Some(event.context.invoked_function_arn.clone()), ..RunOptions::default() }
+            .with_deadline_ms(event.context.deadline, std::time::SystemTime::now());
         match vigil.handle(&event.payload, &opts).await {
             Ok(report) => Ok(serde_json::to_value(&report).unwrap_or(Value::Null)),
             // Bad input: retrying cannot help, so the invocation succeeds with a rejection, and the

@@ -178,7 +178,7 @@ async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
         }
         Command::Report { out, run } => {
             let vigil = Vigil::from_env().await?;
-            let opts = RunOptions { as_of: run.as_of, dry_run: run.dry_run.then_some(true), progress: None, function_arn: None };
+            let opts = RunOptions { as_of: run.as_of, dry_run: run.dry_run.then_some(true), progress: None, function_arn: None, deadline: None };
             let report = vigil.handle(&serde_json::json!({"scan": "full"}), &opts).await?;
             std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
             let write = |name: &str, v: &Value| -> Result<(), AnyError> {
@@ -220,7 +220,7 @@ async fn execute(event: Value, args: RunArgs, progress: bool) -> Result<ExitCode
         );
         Arc::new(Bar(pb)) as Arc<dyn Progress>
     });
-    let opts = RunOptions { as_of: args.as_of, dry_run: args.dry_run.then_some(true), progress: bar, function_arn: None };
+    let opts = RunOptions { as_of: args.as_of, dry_run: args.dry_run.then_some(true), progress: bar, function_arn: None, deadline: None };
     let report: RunReport = vigil.handle(&event, &opts).await?;
     match args.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&report.findings)?),

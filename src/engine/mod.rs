@@ -70,14 +70,16 @@ impl AuditError {
     fn store(resource: &str, e: StoreError) -> Self {
         match e {
             StoreError::Aws(e) => AuditError::infrastructure(resource, &e),
+            // Concurrent writers on one resource: that resource is not settled in this run (the
+            // next audit settles it), the store itself is fine.
             StoreError::Conflict => AuditError {
                 resource: resource.to_string(),
                 operation: "store:commit".into(),
                 kind: AwsErrorKind::Throttled,
                 code: Some("ConditionalCheckFailed".into()),
-                message: format!("findings kept changing concurrently after {COMMIT_ATTEMPTS} attempts"),
+                message: format!("findings kept changing concurrently after {COMMIT_ATTEMPTS} attempts; not settled in this run"),
                 retryable: true,
-                infrastructure: true,
+                infrastructure: false,
             },
             StoreError::Decode(message) => AuditError {
                 resource: resource.to_string(),
@@ -128,6 +130,15 @@ pub struct RunReport {
     pub audit_errors: Vec<AuditError>,
     /// Resource types whose enumeration failed: their deletions were not swept.
     pub incomplete_types: Vec<ResourceType>,
+    /// What was not fully settled in this run, because a read or a write failed: resources (their
+    /// stored findings are unchanged where the failure reached), or a type's listing in a region.
+    pub unsettled: Vec<String>,
+    /// The run stopped starting new resources near the invocation's deadline: these were not
+    /// audited, and no deletion sweep ran.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub remaining: Vec<String>,
+    /// Whether everything the run set out to audit was audited (no deadline cut).
+    pub complete: bool,
     pub calls: crate::aws::CallStats,
     pub wall_ms: u64,
     /// Current failing findings of the audited resources (OPEN or SUPPRESSED).
@@ -147,6 +158,12 @@ struct Audited {
     errors: Vec<AuditError>,
     skipped: bool,
     deleted: bool,
+    /// Left unread because the invocation's deadline was near.
+    remaining: Option<String>,
+    /// Read, and outside the audit's scope: in a full scan its findings are resolved by the sweep.
+    out_of_scope: Option<ResourceRef>,
+    /// Settles the findings of a resource already counted (the sweep's out-of-scope resolutions).
+    settling: bool,
     /// Governed resources to audit next (a group's members, a policy's principals).
     follow: Vec<Target>,
     /// Resources whose related resources (of any service) are to be audited next.
@@ -161,11 +178,20 @@ impl Audited {
     fn failed(f: &ReadFailure) -> Self {
         Audited { errors: vec![AuditError::read(f)], ..Default::default() }
     }
+
+    fn out_of_scope(r: ResourceRef) -> Self {
+        Audited { skipped: true, out_of_scope: Some(r), ..Default::default() }
+    }
+
+    fn remaining(arn: String) -> Self {
+        Audited { skipped: true, remaining: Some(arn), ..Default::default() }
+    }
 }
 
 enum Verdict<'e> {
     Evaluated { evals: &'e [Evaluation], exempt: bool },
-    Deleted,
+    /// Resolves every unresolved finding for this reason (deleted, out of scope).
+    ResolveAll(&'static str),
 }
 
 /// How many rounds of governed resources an event follows (policy → group → members).
@@ -184,6 +210,8 @@ pub struct Engine<'a> {
     pub now: DateTime<Utc>,
     pub dry_run: bool,
     pub progress: Option<Arc<dyn Progress>>,
+    /// When to stop starting new resources (the Lambda's deadline less a margin).
+    pub deadline: Option<std::time::Instant>,
 }
 
 impl Engine<'_> {
@@ -212,8 +240,18 @@ impl Engine<'_> {
         self.enabled().find(|s| s.name() == name)
     }
 
-    /// Audits everything the enabled services list, then resolves the findings of resources that
-    /// are gone (only for types, and regions, whose listing completed).
+    /// The registered service that reads a resource type, enabled or not.
+    fn owner(&self, kind: ResourceType) -> Option<&dyn Service> {
+        self.services.iter().copied().find(|s| s.types().contains(&kind))
+    }
+
+    fn out_of_time(&self) -> bool {
+        self.deadline.is_some_and(|d| std::time::Instant::now() >= d)
+    }
+
+    /// Audits everything the enabled services list, then settles the findings of resources it did
+    /// not audit: out of scope (scope, `REGIONS`, `SERVICES`) or gone (only for types, and
+    /// regions, whose listing completed). A run cut short by its deadline sweeps nothing.
     pub async fn full_scan(&self) -> RunReport {
         let mut report = RunReport { kind: "full_scan".into(), ..Default::default() };
         let mut results = Vec::new();
@@ -223,18 +261,30 @@ impl Engine<'_> {
         for service in self.enabled() {
             let regions = if service.global() { vec![default_region.clone()] } else { self.cx.regions() };
             for region in &regions {
+                if self.out_of_time() {
+                    results.push(Audited::remaining(format!("{} in {region}", service.name())));
+                    continue;
+                }
                 let scan: Scan = service.scan(&self.cx, region).await;
                 report.audit_errors.extend(scan.failures.iter().map(AuditError::read));
                 report.incomplete_types.extend(scan.incomplete);
                 complete.extend(scan.complete);
                 listed.extend(scan.snapshots.iter().map(|u| u.resource.arn()));
                 listed.extend(scan.targets.iter().map(|t| t.resource.arn()));
+                // A resource whose read failed (an unparseable document, a denied call) was seen:
+                // its findings are kept, never swept as deleted.
+                listed.extend(scan.failures.iter().map(|f| f.resource_arn.clone()));
                 results.extend(self.judge_all(scan.snapshots).await);
                 results.extend(self.audit_all(&scan.targets).await);
             }
         }
-        if !complete.is_empty() {
-            match self.sweep_deleted(&complete, &listed).await {
+        if results.iter().any(|a| a.remaining.is_some()) {
+            tracing::warn!("deadline reached: no sweep in this run");
+        } else {
+            listed.extend(results.iter().flat_map(|a| a.errors.iter().map(|e| e.resource.clone())));
+            let out_of_scope: BTreeSet<String> = results.iter().filter_map(|a| a.out_of_scope.as_ref()).map(ResourceRef::arn).collect();
+            listed.extend(out_of_scope.iter().cloned());
+            match self.sweep(&complete, &listed, &out_of_scope).await {
                 Ok(swept) => results.extend(swept),
                 Err(e) => report.audit_errors.push(e),
             }
@@ -242,9 +292,19 @@ impl Engine<'_> {
         self.finish(report, results).await
     }
 
-    /// Audits the given targets (and what they govern) and forgets the deleted resources.
+    /// Audits the given targets (and what they govern). A delete event is a hint, not evidence:
+    /// the resource is read, and only AWS saying it does not exist resolves its findings as
+    /// deleted; if it exists (recreated, or the event was replayed), it is audited.
     pub async fn resources(&self, audit: &[Target], deleted: &[ResourceRef]) -> RunReport {
         let report = RunReport { kind: "resources".into(), ..Default::default() };
+        let mut targets = audit.to_vec();
+        for r in deleted {
+            match self.owner(r.kind) {
+                Some(s) => targets.push(Target { resource: r.clone(), focus: crate::router::Focus::EVERYTHING, service: s.name() }),
+                None => tracing::warn!(resource = %r.arn(), "no service reads this type; delete event ignored"),
+            }
+        }
+        let audit = &targets[..];
         let mut results = self.audit_all(audit).await;
         let mut seen: BTreeSet<String> = audit.iter().map(|t| t.resource.arn()).collect();
         for _ in 0..FOLLOW_DEPTH {
@@ -267,12 +327,14 @@ impl Engine<'_> {
                 }
             }
         }
-        for r in deleted {
-            let mut r = r.clone();
-            if r.account.is_empty() {
-                r.account = self.cx.account_id.to_string();
+        // An event names one resource: resolving its findings when it left scope costs one read
+        // of its findings (a full scan does it from the sweep's listing instead).
+        for a in results.iter_mut() {
+            if let Some(r) = a.out_of_scope.take() {
+                let left = self.leave_scope(&r).await;
+                a.changes.extend(left.changes);
+                a.errors.extend(left.errors);
             }
-            results.push(self.forget(&r).await);
         }
         self.finish(report, results).await
     }
@@ -287,6 +349,9 @@ impl Engine<'_> {
         }
         let results = futures::stream::iter(targets)
             .map(|t| async move {
+                if self.out_of_time() {
+                    return vec![Audited::remaining(t.resource.arn())];
+                }
                 let out = self.audit_target(t).await;
                 if let Some(p) = &self.progress {
                     p.advance();
@@ -304,17 +369,18 @@ impl Engine<'_> {
 
     /// One target: the service that named it reads it, then everything it read is judged.
     async fn audit_target(&self, target: &Target) -> Vec<Audited> {
-        let Some(service) = self.service(target.service) else {
-            return vec![Audited::skipped()];
-        };
         let mut target = target.clone();
         if target.resource.account.is_empty() {
             target.resource.account = self.cx.account_id.to_string();
         }
+        let Some(service) = self.service(target.service) else {
+            // Its service is switched off (`SERVICES`): its findings leave scope.
+            return vec![Audited::out_of_scope(target.resource)];
+        };
         // What scope can decide from the name and region alone is decided before any read; the
         // judge decides the rest (tags) on what was read.
         if scope::admits(self.cx.settings, &target.resource, None).is_err() {
-            return vec![Audited::skipped()];
+            return vec![Audited::out_of_scope(target.resource)];
         }
         let reads = service.read(&self.cx, &target).await;
         self.settle(reads).await
@@ -329,6 +395,7 @@ impl Engine<'_> {
                 Read::Gone(r) => out.push(self.forget(&r).await),
                 Read::Failed(f) => out.push(Audited::failed(&f)),
                 Read::Skipped => out.push(Audited::skipped()),
+                Read::OutOfScope(r) => out.push(Audited::out_of_scope(r)),
                 Read::Follow(t) => match out.last_mut() {
                     Some(last) => last.follow.push(t),
                     None => out.push(Audited { follow: vec![t], skipped: true, ..Default::default() }),
@@ -343,7 +410,16 @@ impl Engine<'_> {
     }
 
     async fn judge_all(&self, snapshots: Vec<Snapshot>) -> Vec<Audited> {
-        futures::stream::iter(snapshots).map(|u| self.judge(u)).buffer_unordered(self.cx.settings.audit_concurrency.max(1)).collect().await
+        futures::stream::iter(snapshots)
+            .map(|u| async move {
+                if self.out_of_time() {
+                    return Audited::remaining(u.resource.arn());
+                }
+                self.judge(u).await
+            })
+            .buffer_unordered(self.cx.settings.audit_concurrency.max(1))
+            .collect()
+            .await
     }
 
     /// The one judge: scope, exemption, evaluation, counting and reconciliation for one snapshot,
@@ -353,7 +429,7 @@ impl Engine<'_> {
         let settings = self.cx.settings;
         let tags = subject.tags();
         if scope::admits(settings, &r, tags).is_err() || subject.never_audited(settings).is_some() {
-            return Audited::skipped();
+            return Audited::out_of_scope(r);
         }
         let exempt = scope::exempt(settings, &r, tags);
         let ctx = self.context();
@@ -364,7 +440,10 @@ impl Engine<'_> {
             .iter()
             .flat_map(|s| s.checks().iter().copied())
             .filter(|c| c.resource_types.contains(&r.kind))
-            .filter_map(|check| Some(Evaluation { check, outcome: check.evaluate(any, &ctx)?, exposure: exposure.clone() }))
+            .filter_map(|check| {
+                let outcome = check.evaluate(any, &ctx)?;
+                Some(Evaluation { check, outcome, exposure: exposure.clone(), produced_at: check.produced_at(any) })
+            })
             .collect();
         let mut out = self.record(&r, Verdict::Evaluated { evals: &evals, exempt }).await;
         out.evaluated = evals.len() as u64;
@@ -373,10 +452,18 @@ impl Engine<'_> {
         out
     }
 
-    /// Resolves a gone resource's findings ("resource deleted").
+    /// Resolves a gone resource's findings ("resource deleted"). Only AWS saying it does not
+    /// exist, or a complete listing without it, leads here.
     async fn forget(&self, r: &ResourceRef) -> Audited {
-        let mut out = self.record(r, Verdict::Deleted).await;
+        let mut out = self.record(r, Verdict::ResolveAll(findings::RESOLVED_DELETED)).await;
         out.deleted = true;
+        out
+    }
+
+    /// Resolves the findings of a resource that left the audit's scope ("out of scope").
+    async fn leave_scope(&self, r: &ResourceRef) -> Audited {
+        let mut out = self.record(r, Verdict::ResolveAll(findings::RESOLVED_OUT_OF_SCOPE)).await;
+        out.skipped = out.errors.is_empty();
         out
     }
 
@@ -396,7 +483,7 @@ impl Engine<'_> {
         };
         let compute = |existing: &[Finding]| match &verdict {
             Verdict::Evaluated { evals, .. } => findings::reconcile(existing, evals, &obs),
-            Verdict::Deleted => findings::resolve_deleted(existing, &obs),
+            Verdict::ResolveAll(reason) => findings::resolve_all(existing, &obs, reason),
         };
         let Some(store) = self.store else {
             return Audited { changes: compute(&[]), ..Default::default() };
@@ -434,23 +521,32 @@ impl Engine<'_> {
         Audited { changes: written, errors: vec![AuditError::store(&arn, StoreError::Conflict)], ..Default::default() }
     }
 
-    /// Resolves findings of resources that have unresolved findings but were not listed, for the
-    /// types (and regions) whose listing completed.
-    async fn sweep_deleted(&self, complete: &[Listing], listed: &BTreeSet<String>) -> Result<Vec<Audited>, AuditError> {
+    /// Settles the unresolved findings of resources this scan did not audit. Out of scope: its
+    /// service is switched off, its region or name is outside scope, or it was read and left out
+    /// (tags, `EXEMPT_ROLE_NAMES`). Gone: not listed by a listing that completed for its type and
+    /// region (`listed` includes every resource whose read failed).
+    async fn sweep(&self, complete: &[Listing], listed: &BTreeSet<String>, out_of_scope: &BTreeSet<String>) -> Result<Vec<Audited>, AuditError> {
         let Some(store) = self.store else { return Ok(Vec::new()) };
-        let mut types: Vec<ResourceType> = complete.iter().map(|(k, _)| *k).collect();
-        types.sort_unstable();
-        types.dedup();
+        let types: Vec<ResourceType> = self.services.iter().flat_map(|s| s.types().iter().copied()).collect();
         let active = store.active(&types, self.cx.account_id).await.map_err(|e| AuditError::store("findings sweep", e))?;
         let covered = |f: &Finding| complete.iter().any(|(k, r)| *k == f.resource_type && r.as_deref().is_none_or(|r| r == f.region));
-        let mut gone: Vec<ResourceRef> = active
-            .iter()
-            .filter(|f| !listed.contains(&f.resource_arn) && covered(f))
-            .map(|f| ResourceRef::new(f.resource_type, &f.resource_id, &f.account_id, &f.region))
-            .collect();
-        gone.sort();
-        gone.dedup();
+        let mut leaving = BTreeSet::new();
+        let mut gone = BTreeSet::new();
+        for f in &active {
+            let r = ResourceRef::new(f.resource_type, &f.resource_id, &f.account_id, &f.region);
+            let enabled = self.owner(f.resource_type).is_some_and(|s| self.service(s.name()).is_some());
+            if !enabled || out_of_scope.contains(&f.resource_arn) || scope::admits(self.cx.settings, &r, None).is_err() {
+                leaving.insert(r);
+            } else if !listed.contains(&f.resource_arn) && covered(f) {
+                gone.insert(r);
+            }
+        }
         let mut out = Vec::new();
+        for r in leaving {
+            tracing::info!(resource = %r.arn(), "resource left the audit's scope; resolving its findings");
+            let left = self.leave_scope(&r).await;
+            out.push(Audited { settling: true, ..left });
+        }
         for r in gone {
             tracing::info!(resource = %r.arn(), "resource no longer exists; resolving its findings");
             out.push(self.forget(&r).await);
@@ -463,11 +559,15 @@ impl Engine<'_> {
         report.observed_at = timestamp(self.now);
         report.dry_run = self.dry_run;
         for a in results {
-            if a.skipped {
-                report.resources_skipped += 1;
+            if let Some(r) = a.remaining {
+                report.remaining.push(r);
                 continue;
             }
-            if a.deleted {
+            if a.settling {
+                // Counted where it was read (or its service switched off): only its changes count.
+            } else if a.skipped {
+                report.resources_skipped += 1;
+            } else if a.deleted {
                 report.resources_deleted += 1;
             } else if a.errors.is_empty() || a.evaluated > 0 {
                 report.resources_audited += 1;
@@ -485,6 +585,10 @@ impl Engine<'_> {
                 }
             }
         }
+        report.unsettled = report.audit_errors.iter().filter(|e| !e.is_infrastructure()).map(|e| e.resource.clone()).collect();
+        report.unsettled.sort();
+        report.unsettled.dedup();
+        report.complete = report.remaining.is_empty();
         report.findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.resource_arn.cmp(&b.resource_arn)).then(a.check_id.cmp(&b.check_id)));
         report.compliance_score = (report.evaluated > 0).then(|| report.passed as f64 / report.evaluated as f64 * 100.0);
         if let (Some(sink), false) = (self.sink, self.dry_run) {

@@ -9,7 +9,7 @@ use crate::aws::{CallRecorder, Clients};
 use crate::check::{Check, On};
 use crate::config::{Settings, TagMatch};
 use crate::error::Operation;
-use crate::findings::{RESOLVED_DELETED, RESOLVED_PASSED};
+use crate::findings::{RESOLVED_DELETED, RESOLVED_OUT_OF_SCOPE, RESOLVED_PASSED};
 use crate::model::{Arn, Severity, TypeInfo};
 use crate::router::Focus;
 use crate::service::{ServiceInfo, Subject, Tags};
@@ -70,6 +70,8 @@ struct World {
     listing_fails: bool,
     reads_fail: bool,
     reads: usize,
+    /// Listed, but their configuration cannot be understood (a document that does not parse).
+    unparseable: std::collections::BTreeSet<String>,
 }
 
 #[derive(Default)]
@@ -81,6 +83,15 @@ fn throttled() -> AwsError {
         kind: AwsErrorKind::Throttled,
         code: Some("Throttling".into()),
         message: "slow down".into(),
+    }
+}
+
+fn malformed() -> AwsError {
+    AwsError {
+        operation: Operation { service: "fake", name: "DescribeThings" },
+        kind: AwsErrorKind::Other,
+        code: Some("MalformedPolicyDocument".into()),
+        message: "the thing's document does not parse".into(),
     }
 }
 
@@ -114,7 +125,12 @@ impl Service for Fake {
                 return scan;
             }
             for (id, t) in &w.things {
-                scan.snapshots.push(Snapshot::new(ResourceRef::new(THING, id, cx.account_id, region), t.clone()));
+                let r = ResourceRef::new(THING, id, cx.account_id, region);
+                if w.unparseable.contains(id) {
+                    scan.failures.push(ReadFailure { resource_arn: r.arn(), error: malformed() });
+                    continue;
+                }
+                scan.snapshots.push(Snapshot::new(r, t.clone()));
             }
             scan.complete.push((THING, Some(region.to_string())));
             scan
@@ -176,11 +192,17 @@ impl Harness {
             now: at(minute),
             dry_run: false,
             progress: None,
+            deadline: None,
         }
     }
 
     async fn scan(&self, minute: u32) -> RunReport {
         self.engine(minute).full_scan().await
+    }
+
+    /// A delete event for `id`: a hint the engine confirms with a read.
+    async fn delete_event(&self, id: &str, minute: u32) -> RunReport {
+        self.engine(minute).resources(&[], &[ResourceRef::new(THING, id, "", REGION)]).await
     }
 
     async fn event(&self, id: &str, minute: u32) -> RunReport {
@@ -381,4 +403,115 @@ async fn a_disabled_service_is_neither_scanned_nor_read() {
     let scan = h.scan(0).await;
     let event = h.event("a", 1).await;
     assert_eq!((scan.evaluated, event.resources_skipped, h.fake.world().reads), (0, 1, 0));
+}
+
+#[tokio::test]
+async fn replayed_delete_event_audits_a_resource_that_exists() {
+    let h = Harness::new();
+    h.fake.set("a", true);
+    h.scan(0).await;
+    // A delayed or replayed DeleteThing for a resource that exists (again): read, and audited.
+    let replayed = h.delete_event("a", 1).await;
+    assert_eq!((replayed.resources_deleted, replayed.resources_audited), (0, 1));
+    assert_eq!(h.finding("a").status, Status::Open, "a delete event alone resolves nothing");
+    // Once AWS says it is gone, the same event resolves it as deleted.
+    h.fake.world().things.clear();
+    let deleted = h.delete_event("a", 2).await;
+    assert_eq!(deleted.resources_deleted, 1);
+    assert_eq!(h.finding("a").resolution.as_deref(), Some(RESOLVED_DELETED));
+    // And a read that fails concludes nothing.
+    h.fake.set("b", true);
+    h.scan(3).await;
+    h.fake.world().things.clear();
+    h.fake.world().reads_fail = true;
+    h.delete_event("b", 4).await;
+    assert_eq!(h.finding("b").status, Status::Open);
+}
+
+#[tokio::test]
+async fn unparseable_resource_is_an_error_never_a_deletion() {
+    let h = Harness::new();
+    h.fake.set("a", true);
+    h.scan(0).await;
+    h.fake.world().unparseable.insert("a".into());
+    let r = h.scan(1).await;
+    assert_eq!(r.resources_deleted, 0);
+    assert!(r.audit_errors.iter().any(|e| e.code.as_deref() == Some("MalformedPolicyDocument")));
+    assert!(r.unsettled.contains(&h.finding("a").resource_arn));
+    assert_eq!(h.finding("a").status, Status::Open, "its findings are kept");
+}
+
+#[tokio::test]
+async fn leaving_scope_resolves_as_out_of_scope_and_never_alerts() {
+    let mut h = Harness::new();
+    h.fake.set("a", true);
+    h.fake.set("b", true);
+    h.scan(0).await;
+    assert_eq!(h.alerts(), 2);
+    // Its scope tag is gone: a full scan resolves its findings as out of scope (from the sweep's
+    // listing), an event does the same for the one resource it names.
+    h.settings.scope_tag = Some(TagMatch { key: "env".into(), value: "prod".into() });
+    let scan = h.scan(1).await;
+    assert_eq!(scan.transitions.get(&Transition::Resolved), Some(&2));
+    for id in ["a", "b"] {
+        let f = h.finding(id);
+        assert_eq!((f.status, f.resolution.as_deref()), (Status::Resolved, Some(RESOLVED_OUT_OF_SCOPE)));
+    }
+    assert_eq!(h.alerts(), 2, "leaving scope never alerts");
+    // Back in scope: the normal lifecycle reopens it.
+    h.fake.world().things.get_mut("a").unwrap().tags.insert("env".into(), "prod".into());
+    let back = h.event("a", 2).await;
+    assert_eq!(back.transitions.get(&Transition::Reopened), Some(&1));
+    // A suffix that leaves a resource out resolves it on its event too, before any read.
+    h.settings.scope_tag = None;
+    h.event("b", 3).await;
+    h.settings.scope_name_suffix = Some("-prod".into());
+    let reads = h.fake.world().reads;
+    h.event("b", 4).await;
+    assert_eq!(h.fake.world().reads, reads);
+    assert_eq!(h.finding("b").resolution.as_deref(), Some(RESOLVED_OUT_OF_SCOPE));
+}
+
+#[tokio::test]
+async fn a_switched_off_service_resolves_its_findings_as_out_of_scope() {
+    let mut h = Harness::new();
+    h.fake.set("a", true);
+    h.scan(0).await;
+    h.settings.services.clear();
+    let r = h.scan(1).await;
+    assert_eq!(r.transitions.get(&Transition::Resolved), Some(&1));
+    assert_eq!(h.finding("a").resolution.as_deref(), Some(RESOLVED_OUT_OF_SCOPE));
+}
+
+#[tokio::test]
+async fn an_exhausted_write_conflict_fails_only_its_resource() {
+    let mut h = Harness::new();
+    h.settings.audit_concurrency = 1;
+    h.fake.set("a", true);
+    h.fake.set("b", true);
+    // Every attempt on the first resource judged conflicts; the second settles normally.
+    *h.store.conflicts.lock().unwrap() = COMMIT_ATTEMPTS;
+    let r = h.scan(0).await;
+    assert_eq!(r.audit_errors.len(), 1, "{:?}", r.audit_errors);
+    assert!(!r.audit_errors[0].is_infrastructure(), "one resource's conflict does not fail the run");
+    assert_eq!(r.unsettled, vec![ResourceRef::new(THING, "a", ACCOUNT, REGION).arn()]);
+    assert_eq!(h.finding("b").status, Status::Open);
+    assert_eq!(h.store.all().len(), 1);
+}
+
+#[tokio::test]
+async fn past_the_deadline_nothing_new_starts_and_nothing_is_swept() {
+    let h = Harness::new();
+    h.fake.set("a", true);
+    h.scan(0).await;
+    h.fake.world().things.clear();
+    let mut late = h.engine(1);
+    late.deadline = Some(std::time::Instant::now());
+    let r = late.full_scan().await;
+    assert!(!r.complete);
+    assert_eq!(r.remaining, vec![format!("fake in {REGION}")]);
+    assert_eq!(h.finding("a").status, Status::Open, "no sweep after a cut-short scan");
+    let event = late.resources(&[Target { resource: ResourceRef::new(THING, "a", "", REGION), focus: Focus::EVERYTHING, service: "fake" }], &[]).await;
+    assert_eq!(event.remaining.len(), 1);
+    assert_eq!(h.fake.world().reads, 0);
 }

@@ -238,7 +238,7 @@ impl Service for Ec2 {
                     }
                 }
             }
-            let ebs_encryption_by_default = ebs.map_err(|e| scan.failures.push(ReadFailure::regional("AWS::EC2", region, e))).ok();
+            let ebs_encryption_by_default = ebs.map_err(|e| scan.failures.push(ReadFailure::regional("AWS::EC2", region, e))).ok().flatten();
             scan.snapshots.push(Snapshot::new(at(region), RegionSettings { region: region.to_string(), ebs_encryption_by_default }));
             scan
         }
@@ -247,7 +247,7 @@ impl Service for Ec2 {
 
     fn read<'a>(&'a self, cx: &'a ReadCx<'a>, target: &'a Target) -> BoxFuture<'a, Vec<Read>> {
         async move {
-            let Some(r) = cx.regional(&target.resource) else { return vec![Read::Skipped] };
+            let Some(r) = cx.regional(&target.resource) else { return vec![Read::OutOfScope(target.resource.clone())] };
             let region = r.region.clone();
             let ec2 = read::client(cx.clients, &region);
             let kind = r.kind;
@@ -295,7 +295,7 @@ impl Service for Ec2 {
                 }]
             } else if kind == ACCOUNT_REGION {
                 vec![match read::ebs_encryption_by_default(&ec2).await {
-                    Ok(on) => Read::Found(Snapshot::new(r, RegionSettings { region: region.clone(), ebs_encryption_by_default: Some(on) })),
+                    Ok(on) => Read::Found(Snapshot::new(r, RegionSettings { region: region.clone(), ebs_encryption_by_default: on })),
                     Err(e) => failed(&r, e),
                 }]
             } else {

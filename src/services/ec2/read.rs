@@ -2,7 +2,7 @@
 //! the regional EBS default, read in bulk for a scan or narrowly for an event.
 
 use crate::aws::{classify, each_page};
-use crate::error::{AwsError, AwsErrorKind};
+use crate::error::AwsError;
 use crate::service::{Memo, ReadCx};
 use crate::services::ec2::snapshot::{FlowLog, Network, Peer, Route, RouteTable, Rule, SecurityGroup, Subnet, Volume, Vpc};
 use aws_sdk_ec2::types::{Filter, IpPermission, Tag};
@@ -39,11 +39,19 @@ fn filter(name: &str, value: &str) -> Filter {
     Filter::builder().name(name).values(value).build()
 }
 
-/// A NotFound answers a lookup by id (or name): the resource is gone, an empty result. A listing
-/// that fails with NotFound is an error like any other, never "the region is empty".
-fn gone_is_empty<T>(lookup: bool, result: Result<Vec<T>, AwsError>) -> Result<Vec<T>, AwsError> {
+/// The codes each describe call returns when the id (or name) it looked up does not exist.
+const SG_GONE: &[&str] = &["InvalidGroup.NotFound", "InvalidGroupId.NotFound"];
+const VPC_GONE: &[&str] = &["InvalidVpcID.NotFound"];
+const SUBNET_GONE: &[&str] = &["InvalidSubnetID.NotFound"];
+const ROUTE_TABLE_GONE: &[&str] = &["InvalidRouteTableID.NotFound", "InvalidAssociationID.NotFound"];
+const VOLUME_GONE: &[&str] = &["InvalidVolume.NotFound"];
+
+/// A lookup by id (or name) that fails with its operation's not-found code found nothing: the
+/// resource is gone, an empty result. A listing that fails is an error whatever the code, never
+/// "the region is empty".
+fn gone_is_empty<T>(lookup: bool, gone: &[&str], result: Result<Vec<T>, AwsError>) -> Result<Vec<T>, AwsError> {
     match result {
-        Err(e) if lookup && e.kind == AwsErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) if lookup && e.has_code(gone) => Ok(Vec::new()),
         other => other,
     }
 }
@@ -75,7 +83,7 @@ pub async fn security_groups(client: &Client, select: Select<'_>) -> Result<Vec<
             });
         }
     }).await;
-    gone_is_empty(select.is_lookup(), read.map(|()| out))
+    gone_is_empty(select.is_lookup(), SG_GONE, read.map(|()| out))
 }
 
 /// One [`Rule`] per peer of a permission.
@@ -136,7 +144,7 @@ pub async fn vpcs(client: &Client, id: Option<&str>) -> Result<Vec<VpcInfo>, Aws
             }
         }
     }).await;
-    gone_is_empty(id.is_some(), read.map(|()| out))
+    gone_is_empty(id.is_some(), VPC_GONE, read.map(|()| out))
 }
 
 /// Reads subnets: all, one, or a VPC's.
@@ -155,7 +163,7 @@ pub async fn subnets(client: &Client, select: Select<'_>) -> Result<Vec<Subnet>,
             }
         }
     }).await;
-    gone_is_empty(select.is_lookup(), read.map(|()| out))
+    gone_is_empty(select.is_lookup(), SUBNET_GONE, read.map(|()| out))
 }
 
 /// Reads route tables: all, one, a VPC's, or the one holding an association id.
@@ -201,7 +209,7 @@ pub async fn route_tables(client: &Client, select: Select<'_>) -> Result<Vec<Rou
             });
         }
     }).await;
-    gone_is_empty(select.is_lookup(), read.map(|()| out))
+    gone_is_empty(select.is_lookup(), ROUTE_TABLE_GONE, read.map(|()| out))
 }
 
 /// Reads VPC-level flow logs, grouped by VPC: all in the region, or one VPC's.
@@ -247,20 +255,21 @@ pub async fn volumes(client: &Client, id: Option<&str>) -> Result<Vec<Volume>, A
             let Some(id) = v.volume_id() else { continue };
             out.push(Volume {
                 id: id.to_string(),
-                encrypted: v.encrypted().unwrap_or(false),
+                encrypted: v.encrypted(),
                 state: v.state().map(|s| s.as_str().to_string()).unwrap_or_default(),
                 attached_to: v.attachments().iter().filter_map(|a| a.instance_id().map(str::to_string)).collect(),
                 tags: tags(v.tags()),
             });
         }
     }).await;
-    gone_is_empty(id.is_some(), read.map(|()| out))
+    gone_is_empty(id.is_some(), VOLUME_GONE, read.map(|()| out))
 }
 
 /// Whether the region encrypts new EBS volumes by default.
-pub async fn ebs_encryption_by_default(client: &Client) -> Result<bool, AwsError> {
+/// `Ok(None)` when the answer lacks the setting: unknown, not off.
+pub async fn ebs_encryption_by_default(client: &Client) -> Result<Option<bool>, AwsError> {
     let out = client.get_ebs_encryption_by_default().send().await.map_err(|e| classify(&e))?;
-    Ok(out.ebs_encryption_by_default().unwrap_or(false))
+    Ok(out.ebs_encryption_by_default())
 }
 
 /// Every VPC's network in one region, by VPC id.
@@ -317,16 +326,18 @@ pub fn assemble(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::Operation;
+    use crate::error::{AwsErrorKind, Operation};
 
     fn not_found() -> Result<Vec<u8>, AwsError> {
-        Err(AwsError { operation: Operation { service: "ec2", name: "DescribeVpcs" }, kind: AwsErrorKind::NotFound, code: Some("NotFound".into()), message: "x".into() })
+        Err(AwsError { operation: Operation { service: "ec2", name: "DescribeVpcs" }, kind: AwsErrorKind::Other, code: Some("InvalidVpcID.NotFound".into()), message: "x".into() })
     }
 
     #[test]
     fn not_found_empties_a_lookup_but_fails_a_listing() {
-        assert_eq!(gone_is_empty(true, not_found()).unwrap(), Vec::<u8>::new());
-        assert!(gone_is_empty(false, not_found()).is_err(), "a listing that failed must not read as an empty region");
+        assert_eq!(gone_is_empty(true, VPC_GONE, not_found()).unwrap(), Vec::<u8>::new());
+        assert!(gone_is_empty(false, VPC_GONE, not_found()).is_err(), "a listing that failed must not read as an empty region");
+        // Another operation's not-found code (or a bare NotFound) proves nothing about this one.
+        assert!(gone_is_empty(true, SG_GONE, not_found()).is_err());
         assert!(Select::Id("sg-1").is_lookup() && Select::Other("default").is_lookup());
         assert!(!Select::All.is_lookup() && !Select::Vpc("vpc-1").is_lookup());
     }

@@ -103,7 +103,8 @@ pub struct Vpc {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Volume {
     pub id: String,
-    pub encrypted: bool,
+    /// `None` when DescribeVolumes did not return the field: the check is not evaluated.
+    pub encrypted: Option<bool>,
     pub state: String,
     /// Instances it is attached to.
     pub attached_to: Vec<String>,

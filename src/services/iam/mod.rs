@@ -276,7 +276,7 @@ impl Service for Iam {
                 vec![Self::entity(r.clone(), read::read_user(cx.clients, &cache, &r.id, target.focus).await)]
             } else if kind == ROLE {
                 if role_exempt(cx.settings, &r.id) {
-                    return vec![Read::Skipped];
+                    return vec![Read::OutOfScope(r.clone())];
                 }
                 vec![Self::entity(r.clone(), read::read_role(cx.clients, &cache, &r.id).await)]
             } else if kind == GROUP {

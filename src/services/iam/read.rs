@@ -21,6 +21,10 @@ fn client(clients: &Clients) -> aws_sdk_iam::Client {
     })
 }
 
+/// The code IAM's Get calls return when the entity (or login profile, or password policy) does
+/// not exist.
+const NO_SUCH_ENTITY: &[&str] = &["NoSuchEntity", "NoSuchEntityException"];
+
 /// Calls that read managed policies at once.
 const POLICY_READS: usize = 8;
 
@@ -98,18 +102,15 @@ async fn read_managed(clients: &Clients, arn: &str) -> Result<Option<NamedPolicy
         Ok(out) => out.policy.ok_or_else(|| missing(Operation::of::<aws_sdk_iam::operation::get_policy::GetPolicyError>(), "Policy"))?,
         Err(e) => {
             let err = classify(&e);
-            return if err.kind == AwsErrorKind::NotFound { Ok(None) } else { Err(err) };
+            return if err.has_code(NO_SUCH_ENTITY) { Ok(None) } else { Err(err) };
         }
     };
-    let version = policy.default_version_id().unwrap_or("v1");
-    let out = match client(clients).get_policy_version().policy_arn(arn).version_id(version).send().await {
-        Ok(out) => out,
-        Err(e) => {
-            let err = classify(&e);
-            return if err.kind == AwsErrorKind::NotFound { Ok(None) } else { Err(err) };
-        }
-    };
-    let text = out.policy_version().and_then(|v| v.document()).unwrap_or_default();
+    let version_op = Operation::of::<aws_sdk_iam::operation::get_policy_version::GetPolicyVersionError>();
+    let version = policy.default_version_id().ok_or_else(|| missing(version_op, "DefaultVersionId"))?;
+    // The policy exists (GetPolicy said so): a version that is not found was replaced while this
+    // read ran, which proves nothing about the policy. The read fails and the findings are kept.
+    let out = client(clients).get_policy_version().policy_arn(arn).version_id(version).send().await.map_err(|e| classify(&e))?;
+    let text = out.policy_version().and_then(|v| v.document()).ok_or_else(|| missing(version_op, "PolicyVersion.Document"))?;
     let document = PolicyDocument::parse_iam(text).map_err(|e| unparseable(Operation::of::<aws_sdk_iam::operation::get_policy_version::GetPolicyVersionError>(), arn, e))?;
     let name = policy.policy_name().map(str::to_string).unwrap_or_else(|| arn.rsplit('/').next().unwrap_or(arn).to_string());
     Ok(Some(NamedPolicy { name, arn: Some(arn.to_string()), document }))
@@ -141,7 +142,7 @@ pub async fn inventory(clients: &Clients, account_id: &str, partition: &str) -> 
     let mut fail = |e: AwsError, arn: &str| inv.failures.push(ReadFailure { resource_arn: arn.to_string(), error: e });
 
     let report = match report {
-        Ok(rows) => Some(rows),
+        Ok(report) => Some(report),
         Err(e) => {
             fail(e, &root_arn);
             None
@@ -210,11 +211,28 @@ pub async fn inventory(clients: &Clients, account_id: &str, partition: &str) -> 
         }
         inv.principals.push(principal);
     }
+    let generated = report.as_ref().and_then(|r| r.generated);
     let report_rows: HashMap<&str, &ReportRow> =
-        report.iter().flatten().map(|r| (r.user.as_str(), r)).collect();
-    if let Some(root) = report.iter().flatten().find(|r| r.user == ROOT_ROW) {
-        inv.account.root = Some(RootCredentials { mfa: root.mfa, active_keys: root.keys.iter().filter(|k| k.active).count() as u8 });
+        report.iter().flat_map(|r| &r.rows).map(|r| (r.user.as_str(), r)).collect();
+    if let Some(root) = report_rows.get(ROOT_ROW) {
+        inv.account.root =
+            Some(RootCredentials { mfa: root.mfa, active_keys: root.keys.iter().filter(|k| k.active).count() as u8, produced_at: generated });
     }
+    // IAM regenerates the report at most every four hours: a user created since is not in it.
+    // Absent from the report is "not read", never "no credentials": such users are read one by one.
+    let missing_users: Vec<String> = if report.is_some() {
+        details.users.iter().map(|e| e.principal.name.clone()).filter(|n| !report_rows.contains_key(n.as_str())).collect()
+    } else {
+        Vec::new()
+    };
+    let mut read_one_by_one: HashMap<String, Result<Credentials, AwsError>> = futures::stream::iter(missing_users)
+        .map(|name| async move {
+            let read = user_credentials(clients, &name, None).await;
+            (name, read)
+        })
+        .buffer_unordered(POLICY_READS)
+        .collect()
+        .await;
     for e in details.users.iter().chain(&details.roles) {
         let mut principal = e.principal.clone();
         let perms = (|| -> Result<Permissions, AwsError> {
@@ -233,7 +251,17 @@ pub async fn inventory(clients: &Clients, account_id: &str, partition: &str) -> 
             Err(err) => fail(err, &principal.arn),
         }
         if principal.kind == crate::services::iam::USER && report.is_some() {
-            principal.credentials = Some(report_rows.get(principal.name.as_str()).map(|r| r.credentials()).unwrap_or_default());
+            principal.credentials = match report_rows.get(principal.name.as_str()) {
+                Some(row) => Some(row.credentials(generated)),
+                None => match read_one_by_one.remove(&principal.name) {
+                    Some(Ok(c)) => Some(c),
+                    Some(Err(e)) => {
+                        fail(e, &principal.arn);
+                        None
+                    }
+                    None => None,
+                },
+            };
         }
         if let (Some(role), Some(sessions)) = (principal.role.as_mut(), &sessions) {
             role.max_session_seconds = sessions.get(&principal.name).copied();
@@ -241,6 +269,7 @@ pub async fn inventory(clients: &Clients, account_id: &str, partition: &str) -> 
         inv.principals.push(principal);
     }
     inv.policies = details.local;
+    inv.failures.extend(details.failures);
     Ok(inv)
 }
 
@@ -260,6 +289,9 @@ struct Details {
     roles: Vec<Entity>,
     groups: Vec<Entity>,
     local: Vec<ManagedPolicy>,
+    /// Entities listed but not understood (a document that does not parse): audit errors that
+    /// keep their findings, never deletions.
+    failures: Vec<ReadFailure>,
 }
 
 impl Details {
@@ -312,8 +344,19 @@ async fn authorization_details(clients: &Clients) -> Result<Details, AwsError> {
             p.path = r.path().unwrap_or("/").to_string();
             p.created = time(r.create_date());
             p.tags = tags(r.tags());
+            let trust = match r.assume_role_policy_document().map(PolicyDocument::parse_iam) {
+                Some(Ok(doc)) => Some(doc),
+                Some(Err(e)) => {
+                    out.failures.push(ReadFailure { resource_arn: p.arn.clone(), error: unparseable(gaad(), "trust policy", e) });
+                    None
+                }
+                None => {
+                    out.failures.push(ReadFailure { resource_arn: p.arn.clone(), error: missing(gaad(), "AssumeRolePolicyDocument") });
+                    None
+                }
+            };
             p.role = Some(RoleInfo {
-                trust: r.assume_role_policy_document().and_then(|d| PolicyDocument::parse_iam(d).ok()),
+                trust,
                 max_session_seconds: None,
                 last_used: Some(time(r.role_last_used().and_then(|u| u.last_used_date()))),
             });
@@ -342,10 +385,13 @@ async fn authorization_details(clients: &Clients) -> Result<Details, AwsError> {
             let Some(arn) = m.arn() else { continue };
             let name = m.policy_name().unwrap_or_else(|| arn.rsplit('/').next().unwrap_or(arn));
             let default = m.policy_version_list().iter().find(|v| v.is_default_version());
-            let Some(text) = default.and_then(|v| v.document()) else { continue };
-            match PolicyDocument::parse_iam(text) {
+            let parsed = match default.and_then(|v| v.document()) {
+                Some(text) => PolicyDocument::parse_iam(text).map_err(|e| unparseable(gaad(), "default policy version", e)),
+                None => Err(missing(gaad(), "the default policy version's document")),
+            };
+            match parsed {
                 Ok(document) => out.local.push(ManagedPolicy { arn: arn.to_string(), name: name.to_string(), document }),
-                Err(e) => tracing::warn!(policy = arn, error = %e, "managed policy document does not parse; skipped"),
+                Err(error) => out.failures.push(ReadFailure { resource_arn: arn.to_string(), error }),
             }
         }
     }
@@ -379,7 +425,7 @@ async fn password_policy(clients: &Clients) -> Result<Option<PasswordPolicy>, Aw
         })),
         Err(e) => {
             let err = classify(&e);
-            if err.kind == AwsErrorKind::NotFound {
+            if err.has_code(NO_SUCH_ENTITY) {
                 Ok(None)
             } else {
                 Err(err)
@@ -407,8 +453,15 @@ pub struct ReportRow {
 }
 
 impl ReportRow {
-    fn credentials(&self) -> Credentials {
-        Credentials { console: self.console, password_last_used: self.password_last_used, mfa: self.mfa, keys: self.keys.clone() }
+    /// The row as a user's credentials, produced when the report was generated.
+    pub fn credentials(&self, generated: Option<DateTime<Utc>>) -> Credentials {
+        Credentials {
+            console: self.console,
+            password_last_used: self.password_last_used,
+            mfa: self.mfa,
+            keys: self.keys.clone(),
+            produced_at: generated,
+        }
     }
 }
 
@@ -447,8 +500,15 @@ pub fn parse_credential_report(csv_text: &[u8]) -> Result<Vec<ReportRow>, String
 /// How long to wait for IAM to finish generating the report.
 const REPORT_WAIT: Duration = Duration::from_secs(60);
 
+/// The credential report: its rows, and when IAM generated it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CredentialReport {
+    pub rows: Vec<ReportRow>,
+    pub generated: Option<DateTime<Utc>>,
+}
+
 /// Generates the credential report (IAM reuses one younger than four hours) and reads it.
-async fn credential_report(clients: &Clients) -> Result<Vec<ReportRow>, AwsError> {
+async fn credential_report(clients: &Clients) -> Result<CredentialReport, AwsError> {
     let started = std::time::Instant::now();
     let mut delay = Duration::from_millis(250);
     loop {
@@ -460,13 +520,11 @@ async fn credential_report(clients: &Clients) -> Result<Vec<ReportRow>, AwsError
         if generated.state() == Some(&ReportStateType::Complete) {
             match client(clients).get_credential_report().send().await {
                 Ok(out) => {
-                    let bytes = out.content().map(|b| b.as_ref()).unwrap_or_default();
-                    return parse_credential_report(bytes).map_err(|message| AwsError {
-                        operation: Operation::of::<aws_sdk_iam::operation::get_credential_report::GetCredentialReportError>(),
-                        kind: AwsErrorKind::Other,
-                        code: None,
-                        message,
-                    });
+                    let op = Operation::of::<aws_sdk_iam::operation::get_credential_report::GetCredentialReportError>();
+                    let bytes = out.content().map(|b| b.as_ref()).ok_or_else(|| missing(op, "Content"))?;
+                    let rows = parse_credential_report(bytes)
+                        .map_err(|message| AwsError { operation: op, kind: AwsErrorKind::Other, code: None, message })?;
+                    return Ok(CredentialReport { rows, generated: time(out.generated_time()) });
                 }
                 Err(e) => {
                     let err = classify(&e);
@@ -501,7 +559,7 @@ pub enum EntityRead {
 }
 
 fn gone_or(err: AwsError) -> Result<EntityRead, AwsError> {
-    if err.kind == AwsErrorKind::NotFound {
+    if err.has_code(NO_SUCH_ENTITY) {
         Ok(EntityRead::Gone)
     } else {
         Err(err)
@@ -619,7 +677,7 @@ async fn user_credentials(clients: &Clients, name: &str, password_last_used: Opt
         Ok(_) => true,
         Err(e) => {
             let err = classify(&e);
-            if err.kind != AwsErrorKind::NotFound {
+            if !err.has_code(NO_SUCH_ENTITY) {
                 return Err(err);
             }
             false
@@ -627,7 +685,7 @@ async fn user_credentials(clients: &Clients, name: &str, password_last_used: Opt
     };
     let mfa = iam.list_mfa_devices().user_name(name).send().await.map_err(|e| classify(&e))?;
     let keys = iam.list_access_keys().user_name(name).send().await.map_err(|e| classify(&e))?;
-    let mut out = Credentials { console, password_last_used, mfa: !mfa.mfa_devices().is_empty(), keys: Vec::new() };
+    let mut out = Credentials { console, password_last_used, mfa: !mfa.mfa_devices().is_empty(), keys: Vec::new(), produced_at: None };
     for k in keys.access_key_metadata() {
         let Some(id) = k.access_key_id() else { continue };
         let used = iam.get_access_key_last_used().access_key_id(id).send().await;

@@ -120,6 +120,9 @@ pub struct Credentials {
     pub password_last_used: Option<DateTime<Utc>>,
     pub mfa: bool,
     pub keys: Vec<AccessKey>,
+    /// When AWS produced these facts, if earlier than the read: the credential report's
+    /// generation time. `None` when read from the user's own calls just now.
+    pub produced_at: Option<DateTime<Utc>>,
 }
 
 impl Credentials {
@@ -201,6 +204,8 @@ pub struct PasswordPolicy {
 pub struct RootCredentials {
     pub mfa: bool,
     pub active_keys: u8,
+    /// The credential report's generation time.
+    pub produced_at: Option<DateTime<Utc>>,
 }
 
 /// Account-wide IAM settings.

@@ -125,7 +125,7 @@ impl Service for Rds {
     /// One instance, with the network of its VPC.
     fn read<'a>(&'a self, cx: &'a ReadCx<'a>, target: &'a Target) -> BoxFuture<'a, Vec<Read>> {
         async move {
-            let Some(r) = cx.regional(&target.resource) else { return vec![Read::Skipped] };
+            let Some(r) = cx.regional(&target.resource) else { return vec![Read::OutOfScope(target.resource.clone())] };
             let region = r.region.clone();
             let mut db = match read::db_instances(&read::client(cx.clients, &region), Some(&r.id)).await {
                 Ok(found) => match found.into_iter().next() {

@@ -1,7 +1,7 @@
 //! RDS collection: DB instances with their subnet group placement.
 
 use crate::aws::classify;
-use crate::error::{AwsError, AwsErrorKind};
+use crate::error::AwsError;
 use crate::services::rds::snapshot::DbInstance;
 use aws_sdk_rds::Client;
 
@@ -24,8 +24,8 @@ pub async fn db_instances(client: &Client, id: Option<&str>) -> Result<Vec<DbIns
                 out.push(DbInstance {
                     id: name.to_string(),
                     engine: d.engine().unwrap_or_default().to_string(),
-                    publicly_accessible: d.publicly_accessible().unwrap_or(false),
-                    storage_encrypted: d.storage_encrypted().unwrap_or(false),
+                    publicly_accessible: d.publicly_accessible(),
+                    storage_encrypted: d.storage_encrypted(),
                     vpc_id: group.and_then(|g| g.vpc_id()).map(str::to_string),
                     subnet_ids: group
                         .map(|g| g.subnets().iter().filter_map(|s| s.subnet_identifier().map(str::to_string)).collect())
@@ -42,8 +42,8 @@ pub async fn db_instances(client: &Client, id: Option<&str>) -> Result<Vec<DbIns
         Ok::<(), AwsError>(())
     };
     match read.await {
-        // NotFound answers a lookup of one instance; a listing that fails is an error.
-        Err(e) if id.is_some() && e.kind == AwsErrorKind::NotFound => Ok(Vec::new()),
+        // DBInstanceNotFound answers a lookup of one instance; a listing that fails is an error.
+        Err(e) if id.is_some() && e.has_code(&["DBInstanceNotFound", "DBInstanceNotFoundFault"]) => Ok(Vec::new()),
         other => other.map(|()| out),
     }
 }

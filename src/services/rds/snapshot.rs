@@ -8,8 +8,10 @@ use std::sync::Arc;
 pub struct DbInstance {
     pub id: String,
     pub engine: String,
-    pub publicly_accessible: bool,
-    pub storage_encrypted: bool,
+    /// `None` when DescribeDBInstances did not return the field: the check is not evaluated.
+    pub publicly_accessible: Option<bool>,
+    /// `None` when not returned.
+    pub storage_encrypted: Option<bool>,
     /// The VPC of its DB subnet group.
     pub vpc_id: Option<String>,
     /// The subnets of its DB subnet group.

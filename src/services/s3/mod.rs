@@ -131,7 +131,7 @@ impl Service for S3 {
                 }
             }
             if !cx.admits(&r, None) {
-                return vec![Read::Skipped];
+                return vec![Read::OutOfScope(r)];
             }
             let tags = match read::read_tags(cx.clients, &r).await {
                 Ok(Some(tags)) => tags,
@@ -139,7 +139,7 @@ impl Service for S3 {
                 Err(e) => return vec![failed(&r, e)],
             };
             if !cx.admits(&r, Some(&tags)) {
-                return vec![Read::Skipped];
+                return vec![Read::OutOfScope(r)];
             }
             vec![match read::read_bucket(cx.clients, &r, tags, target.focus).await {
                 read::BucketRead::Found { bucket, failures } => Read::Found(Snapshot { resource: r, subject: Box::new(bucket), failures }),

@@ -20,6 +20,9 @@ const ABSENT: &[&str] = &[
     "NoSuchTagSetError",
 ];
 
+/// The code every bucket operation returns when the bucket does not exist.
+const NO_SUCH_BUCKET: &[&str] = &["NoSuchBucket"];
+
 /// The result of reading one bucket. Returned once per bucket and matched at once, so the size
 /// difference between the variants costs nothing worth a box.
 #[derive(Debug)]
@@ -67,7 +70,7 @@ pub async fn bucket_region(clients: &Clients, name: &str) -> Result<Option<Strin
         })),
         Err(e) => {
             let err = classify(&e);
-            if err.kind == AwsErrorKind::NotFound {
+            if err.has_code(NO_SUCH_BUCKET) {
                 Ok(None)
             } else {
                 Err(err)
@@ -83,7 +86,7 @@ pub async fn read_tags(clients: &Clients, r: &ResourceRef) -> Result<Option<BTre
         Ok(out) => Ok(Some(out.tag_set().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect())),
         Err(e) => match absent_or(classify(&e)) {
             Ok(()) => Ok(Some(BTreeMap::new())),
-            Err(err) if err.kind == AwsErrorKind::NotFound => Ok(None),
+            Err(err) if err.has_code(NO_SUCH_BUCKET) => Ok(None),
             Err(err) => Err(err),
         },
     }
@@ -114,7 +117,7 @@ pub async fn read_bucket(
     bucket.public_access_block = keep(pab, &arn, &mut failures);
     bucket.encryption = keep(enc, &arn, &mut failures);
     bucket.versioning = keep(ver, &arn, &mut failures);
-    let gone = failures.iter().any(|f| f.error.kind == AwsErrorKind::NotFound);
+    let gone = failures.iter().any(|f| f.error.has_code(NO_SUCH_BUCKET));
     if gone {
         return BucketRead::Gone;
     }
@@ -134,7 +137,7 @@ fn keep<T>(res: Option<Result<T, AwsError>>, arn: &str, failures: &mut Vec<ReadF
 
 /// `Ok(())` when the error only says the configuration is not set.
 fn absent_or(err: AwsError) -> Result<(), AwsError> {
-    if err.code.as_deref().is_some_and(|c| ABSENT.contains(&c)) {
+    if err.has_code(ABSENT) {
         Ok(())
     } else {
         Err(err)
@@ -218,8 +221,8 @@ async fn read_versioning(client: &aws_sdk_s3::Client, name: &str) -> Result<Vers
             if let SdkError::ServiceError(ctx) = &e {
                 let raw = ctx.raw();
                 if raw.status().as_u16() == 200 {
-                    if let Some(body) = raw.body().bytes().and_then(|b| std::str::from_utf8(b).ok()) {
-                        return Ok(versioning_from_xml(body));
+                    if let Some(v) = raw.body().bytes().and_then(|b| std::str::from_utf8(b).ok()).and_then(versioning_from_xml) {
+                        return Ok(v);
                     }
                 }
             }
@@ -228,17 +231,23 @@ async fn read_versioning(client: &aws_sdk_s3::Client, name: &str) -> Result<Vers
     }
 }
 
-/// The versioning state in a GetBucketVersioning XML body, whatever its root element is called.
-fn versioning_from_xml(body: &str) -> Versioning {
-    let status = body
-        .split_once("<Status>")
-        .and_then(|(_, rest)| rest.split_once("</Status>"))
-        .map(|(s, _)| s.trim());
-    match status {
+/// The versioning state in a GetBucketVersioning XML body, whatever its root element is called;
+/// `None` when the body is not such a document (then the read failed: a body that cannot be
+/// understood is never "versioning off").
+fn versioning_from_xml(body: &str) -> Option<Versioning> {
+    let body = body.trim_start();
+    let root = body.strip_prefix("<?xml").map_or(body, |rest| rest.split_once("?>").map_or("", |(_, r)| r.trim_start()));
+    let name = root.strip_prefix('<')?.split(|c: char| c.is_whitespace() || c == '>' || c == '/').next()?;
+    let self_closing = root.split_once('>').is_some_and(|(tag, _)| tag.ends_with('/'));
+    if !name.contains("Versioning") || !(self_closing || body.contains(&format!("</{name}>"))) {
+        return None;
+    }
+    let status = body.split_once("<Status>").and_then(|(_, rest)| rest.split_once("</Status>")).map(|(s, _)| s.trim());
+    Some(match status {
         Some("Enabled") => Versioning::Enabled,
         Some("Suspended") => Versioning::Suspended,
         _ => Versioning::Never,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -248,11 +257,20 @@ mod tests {
     #[test]
     fn versioning_status_from_any_root() {
         let ns = r#"xmlns="http://s3.amazonaws.com/doc/2006-03-01/""#;
-        assert_eq!(versioning_from_xml(&format!("<VersioningConfiguration {ns}/>")), Versioning::Never);
+        assert_eq!(versioning_from_xml(&format!("<VersioningConfiguration {ns}/>")), Some(Versioning::Never));
         assert_eq!(
-            versioning_from_xml(&format!("<GetBucketVersioningResponse {ns}><Status>Suspended</Status></GetBucketVersioningResponse>")),
-            Versioning::Suspended
+            versioning_from_xml(&format!(
+                "<?xml version=\"1.0\"?>\n<GetBucketVersioningResponse {ns}><Status>Suspended</Status></GetBucketVersioningResponse>"
+            )),
+            Some(Versioning::Suspended)
         );
-        assert_eq!(versioning_from_xml("<X><Status>Enabled</Status></X>"), Versioning::Enabled);
+        assert_eq!(versioning_from_xml("<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>"), Some(Versioning::Enabled));
+    }
+
+    #[test]
+    fn a_body_that_is_not_a_versioning_document_is_not_versioning_off() {
+        assert_eq!(versioning_from_xml("{ this is neither XML nor JSON <<<"), None);
+        assert_eq!(versioning_from_xml("<Error><Code>InternalError</Code></Error>"), None);
+        assert_eq!(versioning_from_xml("<VersioningConfigur"), None);
     }
 }

@@ -20,7 +20,7 @@ pub static CHECK: Check = Check {
 };
 
 fn eval(v: &Volume, _: &Context) -> Option<Outcome> {
-    Some(if v.encrypted {
+    Some(if v.encrypted? {
         Outcome::Pass
     } else if v.attached_to.is_empty() {
         Outcome::fail(format!("volume {} ({}) is not encrypted", v.id, v.state))
@@ -36,11 +36,11 @@ mod tests {
 
     #[test]
     fn unencrypted_fails_encrypted_passes() {
-        let mut v = Volume { id: "vol-1".into(), encrypted: false, state: "available".into(), attached_to: vec![], tags: Default::default() };
+        let mut v = Volume { id: "vol-1".into(), encrypted: Some(false), state: "available".into(), attached_to: vec![], tags: Default::default() };
         assert_eq!(eval(&v, &ctx()), Some(Outcome::fail("volume vol-1 (available) is not encrypted".into())));
         v.attached_to.push("i-1".into());
         assert!(eval(&v, &ctx()).unwrap().is_fail());
-        v.encrypted = true;
+        v.encrypted = Some(true);
         assert_eq!(eval(&v, &ctx()), Some(Outcome::Pass));
     }
 }

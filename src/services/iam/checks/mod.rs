@@ -28,8 +28,42 @@ use crate::model::{ResourceType, Severity};
 use crate::policy::glob::{self, Case};
 use crate::policy::{Effect, Statement};
 use crate::service::Exposure;
-use crate::services::iam::snapshot::{ManagedPolicy, NamedPolicy, Principal};
+use crate::services::iam::snapshot::{Account, ManagedPolicy, NamedPolicy, Principal};
+use chrono::{DateTime, Utc};
 use std::any::Any;
+
+/// A check over a user's credentials: not evaluated when they were not read, and versioned by when
+/// AWS produced them (the credential report's generation time), so an old report never overturns
+/// what a newer read saw.
+pub struct OnCredentials(pub fn(&Principal, &Context) -> Option<Outcome>);
+
+impl Evaluate for OnCredentials {
+    fn evaluate(&self, subject: &dyn Any, ctx: &Context) -> Option<Outcome> {
+        let p = subject.downcast_ref::<Principal>()?;
+        p.credentials.as_ref()?;
+        (self.0)(p, ctx)
+    }
+
+    fn produced_at(&self, subject: &dyn Any) -> Option<DateTime<Utc>> {
+        subject.downcast_ref::<Principal>()?.credentials.as_ref()?.produced_at
+    }
+}
+
+/// A check over the root user's credentials (the credential report's root row), versioned by the
+/// report's generation time.
+pub struct OnRoot(pub fn(&Account, &Context) -> Option<Outcome>);
+
+impl Evaluate for OnRoot {
+    fn evaluate(&self, subject: &dyn Any, ctx: &Context) -> Option<Outcome> {
+        let a = subject.downcast_ref::<Account>()?;
+        a.root.as_ref()?;
+        (self.0)(a, ctx)
+    }
+
+    fn produced_at(&self, subject: &dyn Any) -> Option<DateTime<Utc>> {
+        subject.downcast_ref::<Account>()?.root.as_ref()?.produced_at
+    }
+}
 
 /// Policy documents to lint, with every policy that governs the same principal, whose Deny
 /// statements can take a finding away.

@@ -1,6 +1,6 @@
 //! `iam_root_access_key`: the root user has an active access key.
 
-use crate::check::{Check, Context, On, Outcome};
+use crate::check::{Check, Context, Outcome};
 use crate::model::Severity;
 use crate::services::iam::snapshot::Account;
 
@@ -14,7 +14,7 @@ pub static CHECK: Check = Check {
     remediation: "Sign in as root, delete the access keys under Security credentials, and use IAM roles instead.",
     remediation_cli: "aws iam get-account-summary --query SummaryMap.AccountAccessKeysPresent",
     compliance: &["IAM.4", "CIS 1.4"],
-    eval: &On(eval),
+    eval: &super::OnRoot(eval),
     advice: None,
 };
 
@@ -35,9 +35,9 @@ mod tests {
     #[test]
     fn cases() {
         let mut a = Account { id: "123456789012".into(), ..Default::default() };
-        a.root = Some(RootCredentials { mfa: true, active_keys: 1 });
+        a.root = Some(RootCredentials { mfa: true, active_keys: 1, produced_at: None });
         assert!(eval(&a, &ctx()).unwrap().is_fail());
-        a.root = Some(RootCredentials { mfa: true, active_keys: 0 });
+        a.root = Some(RootCredentials { mfa: true, active_keys: 0, produced_at: None });
         assert!(!eval(&a, &ctx()).unwrap().is_fail());
     }
 }

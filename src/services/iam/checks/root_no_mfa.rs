@@ -1,6 +1,6 @@
 //! `iam_root_no_mfa`: the root user has no MFA device.
 
-use crate::check::{Check, Context, On, Outcome};
+use crate::check::{Check, Context, Outcome};
 use crate::model::Severity;
 use crate::services::iam::snapshot::Account;
 
@@ -14,7 +14,7 @@ pub static CHECK: Check = Check {
     remediation: "Sign in as root and register a hardware or virtual MFA device.",
     remediation_cli: "aws iam get-account-summary --query SummaryMap.AccountMFAEnabled",
     compliance: &["IAM.9", "CIS 1.5"],
-    eval: &On(eval),
+    eval: &super::OnRoot(eval),
     advice: None,
 };
 
@@ -32,9 +32,9 @@ mod tests {
     #[test]
     fn cases() {
         let mut a = Account { id: "123456789012".into(), ..Default::default() };
-        a.root = Some(RootCredentials { mfa: false, active_keys: 0 });
+        a.root = Some(RootCredentials { mfa: false, active_keys: 0, produced_at: None });
         assert!(eval(&a, &ctx()).unwrap().is_fail());
-        a.root = Some(RootCredentials { mfa: true, active_keys: 0 });
+        a.root = Some(RootCredentials { mfa: true, active_keys: 0, produced_at: None });
         assert!(!eval(&a, &ctx()).unwrap().is_fail());
     }
 }

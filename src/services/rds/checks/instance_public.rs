@@ -20,7 +20,7 @@ pub static CHECK: Check = Check {
 };
 
 fn eval(db: &DbInstance, _: &Context) -> Option<Outcome> {
-    Some(if db.publicly_accessible {
+    Some(if db.publicly_accessible? {
         Outcome::fail(format!("{} instance {} has PubliclyAccessible=true", db.engine, db.id))
     } else {
         Outcome::Pass
@@ -37,7 +37,7 @@ mod tests {
     fn public_fails_private_passes() {
         let mut d = db();
         assert_eq!(eval(&d, &ctx()), Some(Outcome::Pass));
-        d.publicly_accessible = true;
+        d.publicly_accessible = Some(true);
         assert_eq!(eval(&d, &ctx()), Some(Outcome::fail("postgres instance orders has PubliclyAccessible=true".into())));
     }
 }

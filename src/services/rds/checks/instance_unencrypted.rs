@@ -20,7 +20,7 @@ pub static CHECK: Check = Check {
 };
 
 fn eval(db: &DbInstance, _: &Context) -> Option<Outcome> {
-    Some(if db.storage_encrypted {
+    Some(if db.storage_encrypted? {
         Outcome::Pass
     } else {
         Outcome::fail(format!("{} instance {} has StorageEncrypted=false", db.engine, db.id))
@@ -37,7 +37,7 @@ mod tests {
     fn unencrypted_fails() {
         let mut d = db();
         assert_eq!(eval(&d, &ctx()), Some(Outcome::Pass));
-        d.storage_encrypted = false;
+        d.storage_encrypted = Some(false);
         assert!(eval(&d, &ctx()).unwrap().is_fail());
     }
 }

@@ -15,8 +15,8 @@ pub(crate) mod fixtures {
         DbInstance {
             id: "orders".into(),
             engine: "postgres".into(),
-            publicly_accessible: false,
-            storage_encrypted: true,
+            publicly_accessible: Some(false),
+            storage_encrypted: Some(true),
             vpc_id: Some("vpc-1".into()),
             subnet_ids: vec!["subnet-a".into(), "subnet-b".into()],
             tags: Default::default(),
