@@ -299,6 +299,11 @@ impl Clients {
     }
 
     /// The SDK's region: the default audit region.
+    /// Whether a region was configured (environment or profile).
+    pub fn has_region(&self) -> bool {
+        self.sdk.region().is_some()
+    }
+
     pub fn default_region(&self) -> String {
         self.sdk.region().map(|r| r.to_string()).unwrap_or_else(|| "us-east-1".into())
     }
@@ -358,6 +363,19 @@ where
     Ok(())
 }
 
+/// vigil's own operations (store, alerts, identity) and the IAM actions that authorize them; each
+/// service declares its own table ([`crate::service::ServiceInfo::permissions`]).
+pub const OWN_PERMISSIONS: &[(&str, &[&str])] = &[
+    ("dynamodb:Query", &["dynamodb:Query"]),
+    ("dynamodb:PutItem", &["dynamodb:PutItem"]),
+    ("dynamodb:UpdateItem", &["dynamodb:UpdateItem"]),
+    // PublishBatch is authorized by sns:Publish; the topic is encrypted with vigil's key, so the
+    // publisher also needs a data key from it (kms:GenerateDataKey) and kms:Decrypt.
+    ("sns:PublishBatch", &["sns:Publish", "kms:GenerateDataKey", "kms:Decrypt"]),
+    // GetCallerIdentity needs no permission.
+    ("sts:GetCallerIdentity", &[]),
+];
+
 const DENIED: &[&str] = &[
     "AccessDenied",
     "AccessDeniedException",
@@ -383,6 +401,23 @@ const THROTTLED: &[&str] = &[
     "RequestThrottledException",
 ];
 
+/// Whether an error of type `T` is somewhere in `err`'s chain of sources.
+fn caused_by<T: std::error::Error + 'static>(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(err);
+    while let Some(e) = next {
+        if e.is::<T>() {
+            return true;
+        }
+        next = e.source();
+    }
+    false
+}
+
+/// An error and its sources as `a: b: c`, each once (the SDK repeats itself).
+fn chain_text(err: &(dyn std::error::Error + 'static)) -> String {
+    crate::error::cause_chain(err)
+}
+
 /// Reduces any SDK error to an [`AwsError`], naming the operation from the SDK's error type.
 pub fn classify<E>(err: &SdkError<E, HttpResponse>) -> AwsError
 where
@@ -390,12 +425,15 @@ where
 {
     let operation = Operation::of::<E>();
     let code = err.code().map(str::to_string);
-    let message = err
-        .message()
-        .map(str::to_string)
-        .unwrap_or_else(|| aws_smithy_types::error::display::DisplayErrorContext(err).to_string());
+    let message = err.message().map(str::to_string).unwrap_or_else(|| chain_text(err));
     let kind = match err {
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => AwsErrorKind::Timeout,
+        SdkError::TimeoutError(_) => AwsErrorKind::Timeout,
+        SdkError::DispatchFailure(_) if caused_by::<aws_credential_types::provider::error::CredentialsError>(err) => {
+            AwsErrorKind::Credentials
+        }
+        SdkError::DispatchFailure(d) if d.is_timeout() => AwsErrorKind::Timeout,
+        SdkError::DispatchFailure(d) if d.is_io() => AwsErrorKind::Unreachable,
+        SdkError::DispatchFailure(_) => AwsErrorKind::Other,
         SdkError::ResponseError(_) => AwsErrorKind::ServerError,
         SdkError::ServiceError(ctx) => {
             let c = code.as_deref().unwrap_or_default();

@@ -10,8 +10,12 @@ pub enum AwsErrorKind {
     Denied,
     /// Throttled after the SDK's own retries.
     Throttled,
-    /// Timed out or could not connect.
+    /// Timed out.
     Timeout,
+    /// Could not connect (DNS, refused, reset before an answer).
+    Unreachable,
+    /// No usable credentials were found, so nothing was sent.
+    Credentials,
     /// A server-side fault (5xx).
     ServerError,
     /// Anything else the service rejected.
@@ -78,9 +82,55 @@ impl AwsError {
     pub fn is_retryable(&self) -> bool {
         matches!(
             self.kind,
-            AwsErrorKind::Throttled | AwsErrorKind::Timeout | AwsErrorKind::ServerError
+            AwsErrorKind::Throttled | AwsErrorKind::Timeout | AwsErrorKind::Unreachable | AwsErrorKind::ServerError
         )
     }
+
+    /// One line that names the cause and what to do about it.
+    pub fn explain(&self) -> String {
+        explain(&self.operation.to_string(), self.kind, self.code.as_deref(), &self.message)
+    }
+}
+
+/// Codes meaning the credentials are past their expiry.
+const EXPIRED: &[&str] = &["ExpiredToken", "ExpiredTokenException", "RequestExpired", "TokenRefreshRequired"];
+/// Codes meaning AWS does not accept the credentials at all.
+const REJECTED: &[&str] =
+    &["InvalidClientTokenId", "UnrecognizedClientException", "InvalidAccessKeyId", "SignatureDoesNotMatch", "AuthFailure"];
+
+/// One line for a failed AWS call: the cause and the fix. `-v` on the CLI shows the full chain.
+pub fn explain(operation: &str, kind: AwsErrorKind, code: Option<&str>, message: &str) -> String {
+    let code = code.unwrap_or_default();
+    if EXPIRED.contains(&code) {
+        return "the AWS credentials have expired: refresh them (for example `aws sso login`, or new temporary credentials) and run again"
+            .into();
+    }
+    if REJECTED.contains(&code) {
+        return format!(
+            "AWS rejected the credentials ({code}): check AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+        );
+    }
+    match kind {
+        AwsErrorKind::Credentials => "no AWS credentials found: run `aws configure` or `aws sso login`, set AWS_PROFILE, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+            .into(),
+        AwsErrorKind::Unreachable => {
+            let endpoint = std::env::var("AWS_ENDPOINT_URL").ok().filter(|e| !e.is_empty());
+            let at = endpoint.map(|e| format!(" at {e}")).unwrap_or_default();
+            format!("cannot reach AWS{at} ({operation}): check the network connection, a proxy, or AWS_ENDPOINT_URL")
+        }
+        AwsErrorKind::Denied => match crate::services::iam_actions(operation) {
+            Some(actions) if !actions.is_empty() => format!(
+                "access denied to {operation}: grant the IAM action {} to the identity vigil runs as",
+                actions.join(" and ")
+            ),
+            _ => format!("access denied to {operation}: grant it to the identity vigil runs as"),
+        },
+        _ => format!("{operation} failed: {}", first_line(message)),
+    }
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or_default()
 }
 
 /// A read that failed for one resource; the audit reports it and concludes nothing from it.

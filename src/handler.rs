@@ -20,7 +20,10 @@ use std::time::{Duration, Instant};
 pub enum StartError {
     #[error("configuration: {0}")]
     Config(#[from] ConfigError),
-    #[error("cannot determine the AWS account: {0}")]
+    #[error("no AWS region is set: export AWS_REGION (for example AWS_REGION=us-east-1), or set a region in your AWS profile")]
+    NoRegion,
+    /// Learning the account (STS) failed: the message says why and what to do.
+    #[error("{}", .0.explain())]
     Account(#[source] AwsError),
 }
 
@@ -75,6 +78,9 @@ impl Vigil {
     /// Reads the environment, builds the clients and learns the account (one STS call): the CLI.
     pub async fn from_env() -> Result<Self, StartError> {
         let vigil = Self::from_env_unresolved().await?;
+        if !vigil.clients.has_region() {
+            return Err(StartError::NoRegion);
+        }
         let account_id = vigil.clients.account_id().await.map_err(StartError::Account)?;
         let _ = vigil.account.set(account_id);
         Ok(vigil)

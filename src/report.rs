@@ -99,7 +99,7 @@ pub fn summary(r: &RunReport) -> String {
     } else {
         let _ = writeln!(out, "Audit errors: {} (nothing was concluded from these reads)", r.audit_errors.len());
         for e in &r.audit_errors {
-            let _ = writeln!(out, "  {} {} {:?}: {}", e.resource, e.operation, e.kind, fit(&e.message, 120));
+            let _ = writeln!(out, "  {}: {}", e.resource, fit(&e.explain(), 160));
         }
     }
     if !r.incomplete_types.is_empty() {

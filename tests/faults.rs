@@ -12,72 +12,12 @@ use aws_config::timeout::TimeoutConfig;
 use common::*;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
-use std::io::{Read, Write};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use vigil::aws::{CallRecorder, Clients};
 use vigil::config::{Settings, TagMatch};
 use vigil::engine::RunReport;
 use vigil::findings::{Status, RESOLVED_OUT_OF_SCOPE};
 use vigil::handler::{RunOptions, Vigil};
-
-/// The proxy process, stopped on drop.
-struct Proxy {
-    child: Child,
-    port: u16,
-    endpoint: String,
-}
-
-impl Proxy {
-    fn start(upstream: &str) -> Proxy {
-        let port = free_port();
-        let child = Command::new(venv_bin("python"))
-            .arg(repo().join("tests/faultproxy.py"))
-            .arg(port.to_string())
-            .arg(upstream)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start the fault proxy");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "the fault proxy did not listen on {port}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Proxy { child, port, endpoint: format!("http://127.0.0.1:{port}") }
-    }
-
-    fn control(&self, method: &str, body: &Value) -> Value {
-        let mut s = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        let body = body.to_string();
-        write!(s, "{method} /__faults HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len())
-            .unwrap();
-        let mut out = String::new();
-        s.read_to_string(&mut out).unwrap();
-        serde_json::from_str(out.split_once("\r\n\r\n").unwrap().1).unwrap()
-    }
-
-    fn inject(&self, rules: Value) {
-        self.control("POST", &json!({ "rules": rules }));
-    }
-
-    fn clear(&self) {
-        self.control("DELETE", &json!({}));
-    }
-
-    /// `service:Operation` of every request a fault hit.
-    fn hits(&self) -> BTreeSet<String> {
-        let out = self.control("GET", &json!({}));
-        out["hits"].as_array().unwrap().iter().map(|h| format!("{}:{}", h[0].as_str().unwrap(), h[1].as_str().unwrap())).collect()
-    }
-}
-
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// A world whose vigil talks to moto through the proxy, with short timeouts and quick retries so
 /// slow responses and throttling play out in a test's time.
@@ -225,7 +165,7 @@ async fn every_fault_kind_concludes_nothing_and_the_next_scan_converges() {
             assert_eq!(f.active().await, open, "{what}: no finding lost or invented");
             assert_eq!(f.resolved().await, resolved, "{what}: nothing resolved without evidence");
             assert_eq!(f.world.alerts().await.len(), 0, "{what}: no duplicate alert");
-            let failed: BTreeSet<String> = report.audit_errors.iter().map(|e| e.operation.clone()).collect();
+            let failed: BTreeSet<String> = report.audit_errors.iter().map(|e| e.operation.to_string()).collect();
             for service in SERVICES {
                 assert!(
                     failed.iter().any(|op| op.starts_with(&format!("{service}:"))),

@@ -10,23 +10,10 @@ use common::*;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// vigil's own operations (store, alerts, identity) → the IAM actions that authorize them. Each
-/// service's collector declares its own table (`ServiceInfo::permissions`).
-const OWN_ACTIONS: &[(&str, &[&str])] = &[
-    ("dynamodb:Query", &["dynamodb:Query"]),
-    ("dynamodb:PutItem", &["dynamodb:PutItem"]),
-    ("dynamodb:UpdateItem", &["dynamodb:UpdateItem"]),
-    // PublishBatch is authorized by sns:Publish; the topic is encrypted with vigil's key, so the
-    // publisher also needs a data key from it (kms:GenerateDataKey) and kms:Decrypt.
-    ("sns:PublishBatch", &["sns:Publish", "kms:GenerateDataKey", "kms:Decrypt"]),
-    // GetCallerIdentity needs no permission.
-    ("sts:GetCallerIdentity", &[]),
-];
-
 /// SDK operation → the IAM actions that authorize it: every service's table and vigil's own.
 fn iam_actions() -> Vec<(&'static str, &'static [&'static str])> {
     let services = vigil::services::all().iter().flat_map(|s| s.info().permissions.iter().copied());
-    services.chain(OWN_ACTIONS.iter().copied()).collect()
+    services.chain(vigil::aws::OWN_PERMISSIONS.iter().copied()).collect()
 }
 
 /// Actions the Lambda platform performs with the function's role, not vigil's code.

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use vigil::engine::{Progress, RunReport};
-use vigil::error::cause_chain;
+use vigil::error::{cause_chain, HandlerError};
 use vigil::findings::Status;
 use vigil::handler::{RunOptions, Vigil};
 use vigil::model::Severity;
@@ -20,6 +20,9 @@ use vigil::model::Severity;
     after_help = vigil::config::settings_help()
 )]
 struct Cli {
+    /// On failure, also print the full chain of causes.
+    #[arg(short, long, global = true)]
+    verbose: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -129,12 +132,25 @@ async fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error")),
         )
         .init();
-    match run(Cli::parse()).await {
+    let cli = Cli::parse();
+    let verbose = cli.verbose;
+    match run(cli).await {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {}", cause_chain(e.as_ref()));
+            eprintln!("error: {}", one_line(e.as_ref()));
+            if verbose {
+                eprintln!("caused by: {}", cause_chain(e.as_ref()));
+            }
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The first thing a user reads: the cause and the fix, on one line.
+fn one_line(e: &(dyn std::error::Error + 'static)) -> String {
+    match e.downcast_ref::<HandlerError>() {
+        Some(HandlerError::Transient(a) | HandlerError::Fatal(a)) => a.explain(),
+        _ => e.to_string(),
     }
 }
 

@@ -12,7 +12,7 @@ mod tests;
 
 use crate::alert::Alert;
 use crate::check::{Context, Outcome};
-use crate::error::{AwsError, AwsErrorKind, ReadFailure};
+use crate::error::{AwsError, AwsErrorKind, Operation, ReadFailure};
 use crate::findings::{self, Change, Evaluation, Finding, Observation, Status, Transition};
 use crate::model::{timestamp, ResourceRef, ResourceType};
 use crate::router::Target;
@@ -35,7 +35,7 @@ pub trait Progress: Send + Sync {
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditError {
     pub resource: String,
-    pub operation: String,
+    pub operation: Operation,
     pub kind: AwsErrorKind,
     pub code: Option<String>,
     pub message: String,
@@ -49,7 +49,7 @@ impl AuditError {
     fn new(resource: &str, e: &AwsError) -> Self {
         AuditError {
             resource: resource.to_string(),
-            operation: e.operation.to_string(),
+            operation: e.operation,
             kind: e.kind,
             code: e.code.clone(),
             message: e.message.clone(),
@@ -74,7 +74,7 @@ impl AuditError {
             // next audit settles it), the store itself is fine.
             StoreError::Conflict => AuditError {
                 resource: resource.to_string(),
-                operation: "store:commit".into(),
+                operation: Operation { service: "store", name: "commit" },
                 kind: AwsErrorKind::Throttled,
                 code: Some("ConditionalCheckFailed".into()),
                 message: format!("findings kept changing concurrently after {COMMIT_ATTEMPTS} attempts; not settled in this run"),
@@ -83,7 +83,7 @@ impl AuditError {
             },
             StoreError::Decode(message) => AuditError {
                 resource: resource.to_string(),
-                operation: "store:decode".into(),
+                operation: Operation { service: "store", name: "decode" },
                 kind: AwsErrorKind::Other,
                 code: None,
                 message,
@@ -93,6 +93,11 @@ impl AuditError {
         }
     }
 
+    /// One line: the cause and the fix (for a denied read, the IAM action to grant).
+    pub fn explain(&self) -> String {
+        crate::error::explain(&self.operation.to_string(), self.kind, self.code.as_deref(), &self.message)
+    }
+
     /// Whether the failure is vigil's own infrastructure (store, alerts) rather than an audited read.
     pub fn is_infrastructure(&self) -> bool {
         self.infrastructure
@@ -100,12 +105,7 @@ impl AuditError {
 
     /// The failure as an error for the invocation's result.
     pub fn to_aws_error(&self) -> AwsError {
-        AwsError {
-            operation: crate::error::Operation { service: "vigil", name: "audit" },
-            kind: self.kind,
-            code: self.code.clone(),
-            message: format!("{}: {}", self.operation, self.message),
-        }
+        AwsError { operation: self.operation, kind: self.kind, code: self.code.clone(), message: format!("{}: {}", self.resource, self.message) }
     }
 }
 

@@ -75,3 +75,14 @@ mod tests {
         }
     }
 }
+
+/// The IAM actions that authorize an operation (`s3:ListBuckets` needs `s3:ListAllMyBuckets`),
+/// from the services' tables and vigil's own ([`crate::aws::OWN_PERMISSIONS`]).
+pub fn iam_actions(operation: &str) -> Option<&'static [&'static str]> {
+    all()
+        .iter()
+        .flat_map(|s| s.info().permissions.iter())
+        .chain(crate::aws::OWN_PERMISSIONS.iter())
+        .find(|(op, _)| *op == operation)
+        .map(|(_, actions)| *actions)
+}

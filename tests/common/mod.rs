@@ -426,6 +426,66 @@ impl Drop for Watch {
 }
 
 
+/// The faulty HTTP proxy (`tests/faultproxy.py`) between vigil and moto, stopped on drop.
+pub struct Proxy {
+    child: Child,
+    port: u16,
+    pub endpoint: String,
+}
+
+impl Proxy {
+    pub fn start(upstream: &str) -> Proxy {
+        let port = free_port();
+        let child = Command::new(venv_bin("python"))
+            .arg(repo().join("tests/faultproxy.py"))
+            .arg(port.to_string())
+            .arg(upstream)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the fault proxy");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "the fault proxy did not listen on {port}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Proxy { child, port, endpoint: format!("http://127.0.0.1:{port}") }
+    }
+
+    pub fn control(&self, method: &str, body: &Value) -> Value {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        let body = body.to_string();
+        write!(s, "{method} /__faults HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len())
+            .unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        serde_json::from_str(out.split_once("\r\n\r\n").unwrap().1).unwrap()
+    }
+
+    pub fn inject(&self, rules: Value) {
+        self.control("POST", &serde_json::json!({ "rules": rules }));
+    }
+
+    pub fn clear(&self) {
+        self.control("DELETE", &serde_json::json!({}));
+    }
+
+    /// `service:Operation` of every request a fault hit.
+    pub fn hits(&self) -> std::collections::BTreeSet<String> {
+        let out = self.control("GET", &serde_json::json!({}));
+        out["hits"].as_array().unwrap().iter().map(|h| format!("{}:{}", h[0].as_str().unwrap(), h[1].as_str().unwrap())).collect()
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+
 pub fn at(t: &str) -> RunOptions {
     RunOptions { as_of: Some(chrono::DateTime::parse_from_rfc3339(t).unwrap().with_timezone(&chrono::Utc)), ..Default::default() }
 }

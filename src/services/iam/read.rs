@@ -344,17 +344,9 @@ async fn authorization_details(clients: &Clients) -> Result<Details, AwsError> {
             p.path = r.path().unwrap_or("/").to_string();
             p.created = time(r.create_date());
             p.tags = tags(r.tags());
-            let trust = match r.assume_role_policy_document().map(PolicyDocument::parse_iam) {
-                Some(Ok(doc)) => Some(doc),
-                Some(Err(e)) => {
-                    out.failures.push(ReadFailure { resource_arn: p.arn.clone(), error: unparseable(gaad(), "trust policy", e) });
-                    None
-                }
-                None => {
-                    out.failures.push(ReadFailure { resource_arn: p.arn.clone(), error: missing(gaad(), "AssumeRolePolicyDocument") });
-                    None
-                }
-            };
+            let trust = trust_policy(gaad(), r.assume_role_policy_document())
+                .map_err(|error| out.failures.push(ReadFailure { resource_arn: p.arn.clone(), error }))
+                .ok();
             p.role = Some(RoleInfo {
                 trust,
                 max_session_seconds: None,
@@ -721,8 +713,12 @@ pub async fn read_role(clients: &Clients, cache: &PolicyCache, name: &str) -> Re
     p.path = role.path().to_string();
     p.created = time(Some(role.create_date()));
     p.tags = tags(role.tags());
+    let mut failures = Vec::new();
+    let trust = trust_policy(Operation::of::<aws_sdk_iam::operation::get_role::GetRoleError>(), role.assume_role_policy_document())
+        .map_err(|error| failures.push(ReadFailure { resource_arn: p.arn.clone(), error }))
+        .ok();
     p.role = Some(RoleInfo {
-        trust: role.assume_role_policy_document().and_then(|d| PolicyDocument::parse_iam(d).ok()),
+        trust,
         max_session_seconds: role.max_session_duration(),
         last_used: Some(time(role.role_last_used().and_then(|u| u.last_used_date()))),
     });
@@ -741,12 +737,18 @@ pub async fn read_role(clients: &Clients, cache: &PolicyCache, name: &str) -> Re
         Ok::<_, AwsError>(perms)
     }
     .await;
-    let mut failures = Vec::new();
     match perms {
         Ok(x) => p.permissions = Some(x),
         Err(e) => failures.push(ReadFailure { resource_arn: p.arn.clone(), error: e }),
     }
     Ok(EntityRead::Found { principal: p, failures })
+}
+
+/// A role's trust policy. One that is absent or does not parse is a read failure: the trust
+/// checks are not evaluated, and the failure is reported with the role.
+fn trust_policy(operation: Operation, text: Option<&str>) -> Result<PolicyDocument, AwsError> {
+    let text = text.ok_or_else(|| missing(operation, "AssumeRolePolicyDocument"))?;
+    PolicyDocument::parse_iam(text).map_err(|e| unparseable(operation, "trust policy", e))
 }
 
 /// Reads one group and names its members (GetGroup gives both).
@@ -820,6 +822,16 @@ bob,arn:aws:iam::123456789012:user/bob,2024-01-01T00:00:00+00:00,false,not_suppo
         assert_eq!(alice.keys[0].last_used.unwrap().to_rfc3339(), "2026-10-30T00:00:00+00:00");
         let bob = &rows[2];
         assert!(!bob.console && bob.keys.is_empty());
+    }
+
+    #[test]
+    fn an_unparseable_trust_policy_is_a_read_failure() {
+        let op = Operation { service: "iam", name: "GetRole" };
+        assert!(trust_policy(op, Some("%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D")).is_ok());
+        let err = trust_policy(op, Some("%7Bnot-json")).unwrap_err();
+        assert_eq!(err.code.as_deref(), Some("MalformedPolicyDocument"));
+        assert!(err.message.contains("trust policy"), "{}", err.message);
+        assert!(trust_policy(op, None).is_err(), "absent is not \"trusts nobody\"");
     }
 
     #[test]

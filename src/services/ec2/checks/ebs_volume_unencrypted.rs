@@ -43,4 +43,10 @@ mod tests {
         v.encrypted = Some(true);
         assert_eq!(eval(&v, &ctx()), Some(Outcome::Pass));
     }
+
+    #[test]
+    fn a_missing_field_is_not_a_verdict() {
+        let v = Volume { id: "vol-1".into(), encrypted: None, state: "available".into(), attached_to: vec![], tags: Default::default() };
+        assert_eq!(eval(&v, &ctx()), None);
+    }
 }

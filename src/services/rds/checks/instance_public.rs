@@ -40,4 +40,11 @@ mod tests {
         d.publicly_accessible = Some(true);
         assert_eq!(eval(&d, &ctx()), Some(Outcome::fail("postgres instance orders has PubliclyAccessible=true".into())));
     }
+
+    #[test]
+    fn a_missing_field_is_not_a_verdict() {
+        let mut d = db();
+        d.publicly_accessible = None;
+        assert_eq!(eval(&d, &ctx()), None, "neither passed nor failed when AWS did not say");
+    }
 }

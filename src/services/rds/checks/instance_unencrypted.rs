@@ -40,4 +40,11 @@ mod tests {
         d.storage_encrypted = Some(false);
         assert!(eval(&d, &ctx()).unwrap().is_fail());
     }
+
+    #[test]
+    fn a_missing_field_is_not_a_verdict() {
+        let mut d = db();
+        d.storage_encrypted = None;
+        assert_eq!(eval(&d, &ctx()), None);
+    }
 }
