@@ -114,9 +114,14 @@ pub fn explain(operation: &str, kind: AwsErrorKind, code: Option<&str>, message:
         AwsErrorKind::Credentials => "no AWS credentials found: run `aws configure` or `aws sso login`, set AWS_PROFILE, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
             .into(),
         AwsErrorKind::Unreachable => {
-            let endpoint = std::env::var("AWS_ENDPOINT_URL").ok().filter(|e| !e.is_empty());
+            // The service's own endpoint variable wins over the shared one, as in the SDK.
+            let service = operation.split(':').next().unwrap_or_default().to_ascii_uppercase();
+            let (var, endpoint) = [format!("AWS_ENDPOINT_URL_{service}"), "AWS_ENDPOINT_URL".to_string()]
+                .into_iter()
+                .find_map(|var| std::env::var(&var).ok().filter(|e| !e.is_empty()).map(|e| (var, Some(e))))
+                .unwrap_or_else(|| ("AWS_ENDPOINT_URL".to_string(), None));
             let at = endpoint.map(|e| format!(" at {e}")).unwrap_or_default();
-            format!("cannot reach AWS{at} ({operation}): check the network connection, a proxy, or AWS_ENDPOINT_URL")
+            format!("cannot reach AWS{at} ({operation}): check the network connection, a proxy, or {var}")
         }
         AwsErrorKind::Denied => match crate::services::iam_actions(operation) {
             Some(actions) if !actions.is_empty() => format!(

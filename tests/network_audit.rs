@@ -459,7 +459,8 @@ async fn a_failed_read_resolves_nothing() {
     assert!(out.contains("Incomplete listing"), "{out}");
     let arn = sg_arn(&s.ssh_open);
     let (ok, _, err) = cli(&w, &["audit", &arn], &broken);
-    assert!(!ok && err.starts_with("error: transient AWS failure"), "{err}");
+    assert!(!ok && err.starts_with(&format!("error: cannot reach AWS at {dead} (ec2:")), "{err}");
+    assert!(err.trim_end().ends_with("or AWS_ENDPOINT_URL_EC2"), "{err}");
     assert_eq!(open(&w).await, before, "no finding changed");
     // Once EC2 answers again the fix is recognised.
     let (ok, _, err) = cli(&w, &["audit", &arn], &[("SERVICES", "ec2,rds")]);
