@@ -2,7 +2,7 @@
 //! the regional EBS default, read in bulk for a scan or narrowly for an event.
 
 use crate::aws::{classify, each_page};
-use crate::error::AwsError;
+use crate::error::{AwsError, AwsErrorKind};
 use crate::service::{Memo, ReadCx};
 use crate::services::ec2::snapshot::{FlowLog, Network, Peer, Route, RouteTable, Rule, SecurityGroup, Subnet, Volume, Vpc};
 use aws_sdk_ec2::types::{Filter, IpPermission, Tag};
@@ -46,6 +46,20 @@ const SUBNET_GONE: &[&str] = &["InvalidSubnetID.NotFound"];
 const ROUTE_TABLE_GONE: &[&str] = &["InvalidRouteTableID.NotFound", "InvalidAssociationID.NotFound"];
 const VOLUME_GONE: &[&str] = &["InvalidVolume.NotFound"];
 
+/// A listing with an item AWS returned without its id is not a listing of everything: which
+/// resource it was is unknown, so the listing fails rather than let that resource be swept.
+fn listed_whole<E>(unnamed: bool) -> Result<(), AwsError> {
+    if unnamed {
+        return Err(AwsError {
+            operation: crate::error::Operation::of::<E>(),
+            kind: AwsErrorKind::Other,
+            code: None,
+            message: "an item of the listing has no id".into(),
+        });
+    }
+    Ok(())
+}
+
 /// A lookup by id (or name) that fails with its operation's not-found code found nothing: the
 /// resource is gone, an empty result. A listing that fails is an error whatever the code, never
 /// "the region is empty".
@@ -70,9 +84,13 @@ pub async fn security_groups(client: &Client, select: Select<'_>) -> Result<Vec<
         Select::Other(name) => req.group_names(name),
     };
     let mut out = Vec::new();
+    let mut unnamed = false;
     let read = each_page(req.into_paginator().send(), |page| {
         for g in page.security_groups() {
-            let Some(id) = g.group_id() else { continue };
+            let Some(id) = g.group_id() else {
+                unnamed = true;
+                continue;
+            };
             out.push(SecurityGroup {
                 id: id.to_string(),
                 name: g.group_name().unwrap_or_default().to_string(),
@@ -83,6 +101,7 @@ pub async fn security_groups(client: &Client, select: Select<'_>) -> Result<Vec<
             });
         }
     }).await;
+    let read = read.and_then(|()| listed_whole::<aws_sdk_ec2::operation::describe_security_groups::DescribeSecurityGroupsError>(unnamed));
     gone_is_empty(select.is_lookup(), SG_GONE, read.map(|()| out))
 }
 
@@ -250,9 +269,13 @@ pub async fn network(client: &Client, vpc: &str) -> Result<Arc<Network>, AwsErro
 /// Reads EBS volumes: all, or one (empty when it is gone).
 pub async fn volumes(client: &Client, id: Option<&str>) -> Result<Vec<Volume>, AwsError> {
     let mut out = Vec::new();
+    let mut unnamed = false;
     let read = each_page(client.describe_volumes().set_volume_ids(id.map(|i| vec![i.to_string()])).into_paginator().send(), |page| {
         for v in page.volumes() {
-            let Some(id) = v.volume_id() else { continue };
+            let Some(id) = v.volume_id() else {
+                unnamed = true;
+                continue;
+            };
             out.push(Volume {
                 id: id.to_string(),
                 encrypted: v.encrypted(),
@@ -262,6 +285,7 @@ pub async fn volumes(client: &Client, id: Option<&str>) -> Result<Vec<Volume>, A
             });
         }
     }).await;
+    let read = read.and_then(|()| listed_whole::<aws_sdk_ec2::operation::describe_volumes::DescribeVolumesError>(unnamed));
     gone_is_empty(id.is_some(), VOLUME_GONE, read.map(|()| out))
 }
 
@@ -326,7 +350,7 @@ pub fn assemble(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::{AwsErrorKind, Operation};
+    use crate::error::Operation;
 
     fn not_found() -> Result<Vec<u8>, AwsError> {
         Err(AwsError { operation: Operation { service: "ec2", name: "DescribeVpcs" }, kind: AwsErrorKind::Other, code: Some("InvalidVpcID.NotFound".into()), message: "x".into() })

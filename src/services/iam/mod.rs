@@ -256,7 +256,8 @@ impl Service for Iam {
                 scan.snapshots.push(Snapshot::new(ResourceRef::new(POLICY, &m.arn, cx.account_id, region), m));
             }
             scan.snapshots.push(Snapshot::new(ResourceRef::new(ACCOUNT, cx.account_id, cx.account_id, region), inv.account));
-            scan.complete.extend(listed.map(|t| (t, None)));
+            scan.complete.extend(listed.into_iter().filter(|t| !inv.incomplete.contains(t)).map(|t| (t, None)));
+            scan.incomplete.extend(inv.incomplete);
             scan
         }
         .boxed()

@@ -125,6 +125,8 @@ pub struct Inventory {
     pub account: Account,
     /// Reads that failed; the parts they feed are `None` in the snapshots.
     pub failures: Vec<ReadFailure>,
+    /// Types whose listing is incomplete (an entity without a name): not swept.
+    pub incomplete: Vec<ResourceType>,
 }
 
 /// Reads the account. `Err` only when GetAccountAuthorizationDetails fails: then nothing is known,
@@ -270,6 +272,7 @@ pub async fn inventory(clients: &Clients, account_id: &str, partition: &str) -> 
     }
     inv.policies = details.local;
     inv.failures.extend(details.failures);
+    inv.incomplete = details.incomplete;
     Ok(inv)
 }
 
@@ -292,6 +295,18 @@ struct Details {
     /// Entities listed but not understood (a document that does not parse): audit errors that
     /// keep their findings, never deletions.
     failures: Vec<ReadFailure>,
+    /// Types with an entity the listing did not name: which one is unknown, so the type's listing
+    /// is incomplete and nothing of it is swept.
+    incomplete: Vec<ResourceType>,
+}
+
+impl Details {
+    fn unnamed(&mut self, kind: ResourceType) {
+        self.failures.push(ReadFailure { resource_arn: kind.as_str().into(), error: missing(gaad(), "an entity's name or ARN") });
+        if !self.incomplete.contains(&kind) {
+            self.incomplete.push(kind);
+        }
+    }
 }
 
 impl Details {
@@ -325,8 +340,11 @@ async fn authorization_details(clients: &Clients) -> Result<Details, AwsError> {
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| classify(&e))?;
         for u in page.user_detail_list() {
-            let name = u.user_name().unwrap_or_default();
-            let mut p = Principal::new(crate::services::iam::USER, name, u.arn().unwrap_or_default());
+            let (Some(name), Some(arn)) = (u.user_name(), u.arn()) else {
+                out.unnamed(crate::services::iam::USER);
+                continue;
+            };
+            let mut p = Principal::new(crate::services::iam::USER, name, arn);
             p.path = u.path().unwrap_or("/").to_string();
             p.created = time(u.create_date());
             p.tags = tags(u.tags());
@@ -339,8 +357,11 @@ async fn authorization_details(clients: &Clients) -> Result<Details, AwsError> {
             });
         }
         for r in page.role_detail_list() {
-            let name = r.role_name().unwrap_or_default();
-            let mut p = Principal::new(crate::services::iam::ROLE, name, r.arn().unwrap_or_default());
+            let (Some(name), Some(arn)) = (r.role_name(), r.arn()) else {
+                out.unnamed(crate::services::iam::ROLE);
+                continue;
+            };
+            let mut p = Principal::new(crate::services::iam::ROLE, name, arn);
             p.path = r.path().unwrap_or("/").to_string();
             p.created = time(r.create_date());
             p.tags = tags(r.tags());
@@ -361,8 +382,11 @@ async fn authorization_details(clients: &Clients) -> Result<Details, AwsError> {
             });
         }
         for g in page.group_detail_list() {
-            let name = g.group_name().unwrap_or_default();
-            let mut p = Principal::new(crate::services::iam::GROUP, name, g.arn().unwrap_or_default());
+            let (Some(name), Some(arn)) = (g.group_name(), g.arn()) else {
+                out.unnamed(crate::services::iam::GROUP);
+                continue;
+            };
+            let mut p = Principal::new(crate::services::iam::GROUP, name, arn);
             p.path = g.path().unwrap_or("/").to_string();
             p.created = time(g.create_date());
             out.groups.push(Entity {
@@ -374,7 +398,10 @@ async fn authorization_details(clients: &Clients) -> Result<Details, AwsError> {
             });
         }
         for m in page.policies() {
-            let Some(arn) = m.arn() else { continue };
+            let Some(arn) = m.arn() else {
+                out.unnamed(crate::services::iam::POLICY);
+                continue;
+            };
             let name = m.policy_name().unwrap_or_else(|| arn.rsplit('/').next().unwrap_or(arn));
             let default = m.policy_version_list().iter().find(|v| v.is_default_version());
             let parsed = match default.and_then(|v| v.document()) {
@@ -459,10 +486,15 @@ impl ReportRow {
 
 /// Parses the credential report CSV. Values such as `N/A`, `no_information` and `not_supported`
 /// mean "no date".
+/// A report without the columns the credential checks read, or with a row shorter than its header
+/// (cut short), is an error: a missing `password_enabled` must never read as "no password".
 pub fn parse_credential_report(csv_text: &[u8]) -> Result<Vec<ReportRow>, String> {
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(csv_text);
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(csv_text);
     let headers = reader.headers().map_err(|e| format!("credential report header: {e}"))?.clone();
     let col = |name: &str| headers.iter().position(|h| h == name);
+    for required in REPORT_COLUMNS {
+        col(required).ok_or_else(|| format!("credential report has no `{required}` column"))?;
+    }
     let user_col = col("user").ok_or("credential report has no `user` column")?;
     let mut rows = Vec::new();
     for record in reader.records() {
@@ -488,6 +520,9 @@ pub fn parse_credential_report(csv_text: &[u8]) -> Result<Vec<ReportRow>, String
     }
     Ok(rows)
 }
+
+/// The credential report's columns the checks cannot do without.
+const REPORT_COLUMNS: &[&str] = &["user", "password_enabled", "mfa_active", "access_key_1_active", "access_key_2_active"];
 
 /// How long to wait for IAM to finish generating the report.
 const REPORT_WAIT: Duration = Duration::from_secs(60);
@@ -837,6 +872,12 @@ bob,arn:aws:iam::123456789012:user/bob,2024-01-01T00:00:00+00:00,false,not_suppo
     #[test]
     fn malformed_reports_are_errors() {
         assert!(parse_credential_report(b"arn,x\n1,2\n").is_err());
-        assert_eq!(parse_credential_report(b"user,arn\n").unwrap(), vec![]);
+        // Cut short: the last row lacks its flags. It must not read as "no password, no keys".
+        let cut = &REPORT[..REPORT.rfind(",false,not_supported").unwrap()];
+        assert!(parse_credential_report(cut.as_bytes()).is_err(), "a truncated report is an error");
+        let without = REPORT.replacen("password_enabled", "password_enabledx", 1);
+        assert!(parse_credential_report(without.as_bytes()).unwrap_err().contains("password_enabled"));
+        let header_only = b"user,arn,password_enabled,mfa_active,access_key_1_active,access_key_2_active\n";
+        assert_eq!(parse_credential_report(header_only).unwrap(), vec![]);
     }
 }

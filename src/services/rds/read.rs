@@ -19,7 +19,16 @@ pub async fn db_instances(client: &Client, id: Option<&str>) -> Result<Vec<DbIns
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| classify(&e))?;
             for d in page.db_instances() {
-                let Some(name) = d.db_instance_identifier() else { continue };
+                // Without its id, which instance it is is unknown: the listing fails rather than
+                // let that instance be swept as deleted.
+                let Some(name) = d.db_instance_identifier() else {
+                    return Err(AwsError {
+                        operation: crate::error::Operation::of::<aws_sdk_rds::operation::describe_db_instances::DescribeDBInstancesError>(),
+                        kind: crate::error::AwsErrorKind::Other,
+                        code: None,
+                        message: "an instance in the listing has no DBInstanceIdentifier".into(),
+                    });
+                };
                 let group = d.db_subnet_group();
                 out.push(DbInstance {
                     id: name.to_string(),
