@@ -39,7 +39,8 @@ install_tools() {
 start_tools() {
   if ! tools_ready && [ -z "$TOOLS_PID" ]; then
     echo "setup: installing pinned tools into .venv (first run only)" >&2
-    install_tools > "$tools_log" 2>&1 &
+    # At the lowest CPU priority: it overlaps the Rust build, whose first run is the long pole.
+    ( renice -n 19 -p "$BASHPID" > /dev/null 2>&1 || true; install_tools ) > "$tools_log" 2>&1 &
     TOOLS_PID=$!
   fi
 }
