@@ -343,3 +343,37 @@ async fn leaving_scope_closes_findings_and_coming_back_reopens_them() {
     scan(&narrowed).await;
     assert_eq!(f.world.item("faults-public", "s3_bucket_public_policy").await.unwrap().status, Status::Open);
 }
+
+/// Answers that lack what a conclusion needs are failed reads, never evidence: a policy without
+/// its default version id, a credential report without its content, a listed security group
+/// without its id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_missing_what_a_conclusion_needs_conclude_nothing() {
+    let f = Faulty::new().await;
+    seed(&f.world).await;
+    let vigil = f.vigil(f.world.settings());
+    scan(&vigil).await;
+    let open = f.active().await;
+
+    // Before, a missing DefaultVersionId read version v1, whatever the default was.
+    f.proxy.inject(json!([{"service": "iam", "operation": "GetPolicy", "fault": "rewrite",
+        "find": "<DefaultVersionId>[^<]*</DefaultVersionId>", "replace": ""}]));
+    let mut changed = event("iam/CreatePolicyVersion.json");
+    changed["detail"]["requestParameters"]["policyArn"] = json!(format!("arn:aws:iam::{ACCOUNT}:policy/faults-everything"));
+    let r = vigil.handle(&changed, &RunOptions::default()).await.expect("a malformed answer is not worth a retry");
+    assert!(r.audit_errors.iter().any(|e| e.message.contains("DefaultVersionId")), "{:?}", r.audit_errors);
+    assert_eq!(f.active().await, open);
+
+    // Before, a report without content read as "no user has credentials".
+    f.proxy.inject(json!([
+        {"service": "iam", "operation": "GetCredentialReport", "fault": "rewrite", "find": "<Content>[^<]*</Content>", "replace": ""},
+        {"service": "ec2", "operation": "DescribeSecurityGroups", "fault": "rewrite", "find": "<groupId>[^<]*</groupId>", "replace": "", "times": 1},
+    ]));
+    let report = scan(&vigil).await;
+    f.proxy.clear();
+    let failed: BTreeSet<String> = report.audit_errors.iter().map(|e| e.operation.to_string()).collect();
+    assert!(failed.contains("iam:GetCredentialReport"), "{failed:?}");
+    assert!(failed.contains("ec2:DescribeSecurityGroups"), "{failed:?}");
+    assert!(report.incomplete_types.iter().any(|t| t.as_str() == "AWS::EC2::SecurityGroup"), "{:?}", report.incomplete_types);
+    assert_eq!(f.active().await, open, "nothing resolved, nothing swept");
+}

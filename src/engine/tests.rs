@@ -36,11 +36,17 @@ const THING: ResourceType = ResourceType(&TypeInfo {
 struct Thing {
     bad: Option<bool>,
     tags: Tags,
+    /// Never audited (as a service-linked role, or one named in `EXEMPT_ROLE_NAMES`).
+    never: bool,
 }
 
 impl Subject for Thing {
     fn tags(&self) -> Option<&Tags> {
         Some(&self.tags)
+    }
+
+    fn never_audited(&self, _: &Settings) -> Option<&'static str> {
+        self.never.then_some("never audited")
     }
 }
 
@@ -514,4 +520,25 @@ async fn past_the_deadline_nothing_new_starts_and_nothing_is_swept() {
     let event = late.resources(&[Target { resource: ResourceRef::new(THING, "a", "", REGION), focus: Focus::EVERYTHING, service: "fake" }], &[]).await;
     assert_eq!(event.remaining.len(), 1);
     assert_eq!(h.fake.world().reads, 0);
+}
+
+#[tokio::test]
+async fn a_region_left_out_or_an_entity_never_audited_leaves_scope() {
+    let mut h = Harness::new();
+    h.fake.set("a", true);
+    h.fake.set("b", true);
+    h.scan(0).await;
+    // `REGIONS` no longer lists the region: nothing there is read, and its findings leave scope.
+    h.settings.regions = vec!["eu-west-1".into()];
+    h.scan(1).await;
+    assert_eq!(h.finding("a").resolution.as_deref(), Some(RESOLVED_OUT_OF_SCOPE));
+    assert_eq!(h.finding("b").resolution.as_deref(), Some(RESOLVED_OUT_OF_SCOPE));
+    // Back in the region; then one resource becomes one that is never audited.
+    h.settings.regions.clear();
+    h.scan(2).await;
+    assert_eq!(h.finding("b").status, Status::Open);
+    h.fake.world().things.get_mut("b").unwrap().never = true;
+    h.scan(3).await;
+    assert_eq!(h.finding("b").resolution.as_deref(), Some(RESOLVED_OUT_OF_SCOPE));
+    assert_eq!(h.finding("a").status, Status::Open);
 }
