@@ -50,6 +50,17 @@ pub fn parse_arn(arn: &Arn) -> Option<ResourceRef> {
     SERVICES.iter().find_map(|s| s.parse_arn(arn))
 }
 
+/// The IAM actions that authorize an operation (`s3:ListBuckets` needs `s3:ListAllMyBuckets`),
+/// from the services' tables and vigil's own ([`crate::aws::OWN_PERMISSIONS`]).
+pub fn iam_actions(operation: &str) -> Option<&'static [&'static str]> {
+    all()
+        .iter()
+        .flat_map(|s| s.info().permissions.iter())
+        .chain(crate::aws::OWN_PERMISSIONS.iter())
+        .find(|(op, _)| *op == operation)
+        .map(|(_, actions)| *actions)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,15 +85,4 @@ mod tests {
             assert!(s.events().iter().all(|e| e.source == source), "{}'s event rows name another source", s.name());
         }
     }
-}
-
-/// The IAM actions that authorize an operation (`s3:ListBuckets` needs `s3:ListAllMyBuckets`),
-/// from the services' tables and vigil's own ([`crate::aws::OWN_PERMISSIONS`]).
-pub fn iam_actions(operation: &str) -> Option<&'static [&'static str]> {
-    all()
-        .iter()
-        .flat_map(|s| s.info().permissions.iter())
-        .chain(crate::aws::OWN_PERMISSIONS.iter())
-        .find(|(op, _)| *op == operation)
-        .map(|(_, actions)| *actions)
 }
