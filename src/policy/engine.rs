@@ -175,7 +175,7 @@ fn evaluate<'a>(
     allows: impl Fn(&Statement) -> bool,
     denies: impl Fn(&Statement) -> bool,
 ) -> Option<Grant> {
-    let (mut sure, mut maybe, mut gates) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut sure, mut maybe, mut alternatives) = (Vec::new(), Vec::new(), Vec::new());
     for (src, i, s) in statements(sources).filter(|(_, _, s)| s.effect == Effect::Allow && allows(s)) {
         let label = format!("{} {}", src.policy, s.label(i));
         match condition_truth(s, now) {
@@ -183,13 +183,13 @@ fn evaluate<'a>(
             Truth::False => {}
             Truth::Unknown(c) => {
                 maybe.push(label);
-                gates.extend(c);
+                alternatives.push(c);
             }
         }
     }
     let mut grant = match (sure.is_empty(), maybe.is_empty()) {
         (false, _) => Grant { sources: sure, gates: Vec::new() },
-        (true, false) => Grant { sources: maybe, gates },
+        (true, false) => Grant { sources: maybe, gates: either(alternatives) },
         (true, true) => return None,
     };
     for (src, i, s) in statements(sources).filter(|(_, _, s)| s.effect == Effect::Deny && denies(s)) {
@@ -203,6 +203,19 @@ fn evaluate<'a>(
     }
     grant.gates.dedup();
     Some(grant)
+}
+
+/// The gates of a grant that any one of several conditional statements gives: each statement's
+/// conditions must all hold ("and"), and any one statement is enough ("or"). Gates are read as
+/// "all of these", so alternatives become one gate.
+fn either(mut alternatives: Vec<Vec<String>>) -> Vec<String> {
+    alternatives.sort();
+    alternatives.dedup();
+    if alternatives.len() <= 1 {
+        return alternatives.pop().unwrap_or_default();
+    }
+    let one = |c: &Vec<String>| if c.len() == 1 { c[0].clone() } else { format!("({})", c.join(" and ")) };
+    vec![alternatives.iter().map(one).collect::<Vec<_>>().join(" or ")]
 }
 
 fn within_boundary(set: &PolicySet, mut grant: Grant, boundary_grant: impl Fn(&[Source]) -> Option<Grant>) -> Option<Grant> {
@@ -364,6 +377,27 @@ mod tests {
         let docs = [("p", doc(r#"{"Effect":"Allow","Action":"iam:CreatePolicyVersion","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}}"#))];
         let g = may(&docs, "iam:CreatePolicyVersion", POLICIES).expect("still allowed");
         assert_eq!(g.gates, vec!["IpAddress aws:SourceIp = 203.0.113.0/24"]);
+    }
+
+    #[test]
+    fn alternative_statements_read_or_and_one_statements_conditions_read_and() {
+        let pass_to = |service: &str| {
+            format!(r#"{{"Effect":"Allow","Action":"iam:PassRole","Resource":"*","Condition":{{"StringEquals":{{"iam:PassedToService":"{service}"}}}}}}"#)
+        };
+        let docs = [
+            ("a", doc(&pass_to("ecs-tasks.amazonaws.com"))),
+            ("b", doc(&pass_to("ec2.amazonaws.com"))),
+            ("c", doc(r#"{"Effect":"Allow","Action":"iam:PassRole","Resource":"*","Condition":{"StringEquals":{"iam:PassedToService":"lambda.amazonaws.com","aws:RequestedRegion":"eu-west-1"}}}"#)),
+        ];
+        let g = may(&docs, "iam:PassRole", "arn:aws:iam::123456789012:role/*").expect("allowed under conditions");
+        assert_eq!(g.sources.len(), 3);
+        assert_eq!(
+            g.gates,
+            vec![
+                "(StringEquals aws:RequestedRegion = eu-west-1 and StringEquals iam:PassedToService = lambda.amazonaws.com) or \
+                 StringEquals iam:PassedToService = ec2.amazonaws.com or StringEquals iam:PassedToService = ecs-tasks.amazonaws.com"
+            ]
+        );
     }
 
     #[test]

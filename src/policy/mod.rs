@@ -126,6 +126,19 @@ impl Statement {
         }
     }
 
+    /// Whether the statement applies to every caller, anonymous ones included, as resource
+    /// policies (bucket, key, function and trust policies) are evaluated: `Principal` `"*"`,
+    /// `{"AWS": "*"}` or a list containing `"*"`; or `NotPrincipal`, which names the only callers it
+    /// does not apply to (unless it excludes everyone).
+    pub fn applies_to_anyone(&self) -> bool {
+        self.principal.as_ref().is_some_and(Principal::is_anyone) || self.not_principal.as_ref().is_some_and(|np| !np.is_anyone())
+    }
+
+    /// The accounts the statement names in `Principal.AWS` (bare ids, roots and IAM ARNs).
+    pub fn named_accounts(&self) -> Vec<String> {
+        self.principal.as_ref().map(Principal::aws_accounts).unwrap_or_default()
+    }
+
     pub fn has_condition(&self) -> bool {
         self.condition.as_ref().is_some_and(|c| c.values().any(|keys| !keys.is_empty()))
     }
@@ -250,5 +263,30 @@ mod tests {
         let s = &doc.statements.0[0];
         assert!(s.covers_action("s3:GetObject"));
         assert!(!s.covers_action("iam:CreateUser"));
+    }
+
+    #[test]
+    fn who_a_statement_applies_to() {
+        let stmt = |principal: &str| -> Statement {
+            let doc = PolicyDocument::parse(&format!(r#"{{"Statement":[{{"Effect":"Allow",{principal},"Action":"s3:GetObject"}}]}}"#)).unwrap();
+            doc.statements.0[0].clone()
+        };
+        for anyone in [
+            r#""Principal":"*""#,
+            r#""Principal":{"AWS":"*"}"#,
+            r#""Principal":{"AWS":["arn:aws:iam::111111111111:root","*"]}"#,
+            r#""NotPrincipal":{"AWS":"arn:aws:iam::111111111111:root"}"#,
+        ] {
+            assert!(stmt(anyone).applies_to_anyone(), "{anyone}");
+        }
+        for named in [
+            r#""Principal":{"AWS":"arn:aws:iam::111111111111:root"}"#,
+            r#""Principal":{"AWS":"111111111111"}"#,
+            r#""Principal":{"Service":"logging.s3.amazonaws.com"}"#,
+            r#""NotPrincipal":{"AWS":"*"}"#,
+        ] {
+            assert!(!stmt(named).applies_to_anyone(), "{named}");
+        }
+        assert_eq!(stmt(r#""Principal":{"AWS":["arn:aws:iam::111111111111:root","222222222222"]}"#).named_accounts(), ["111111111111", "222222222222"]);
     }
 }

@@ -150,11 +150,10 @@ pub fn exposure(p: &Principal, own_account: &str) -> Vec<Exposure> {
         }
     }
     if let Some(trust) = p.role.as_ref().and_then(|r| r.trust.as_ref()) {
-        let allows = trust.statements.iter().filter(|s| s.effect == Effect::Allow);
-        let principals: Vec<_> = allows.filter_map(|s| s.principal.as_ref()).collect();
-        if principals.iter().any(|p| p.is_anyone()) {
+        let allows: Vec<_> = trust.statements.iter().filter(|s| s.effect == Effect::Allow).collect();
+        if allows.iter().any(|s| s.applies_to_anyone()) {
             out.push(Exposure::TrustedByAnyone);
-        } else if principals.iter().any(|p| p.aws_accounts().iter().any(|a| a != own_account)) {
+        } else if allows.iter().any(|s| s.named_accounts().iter().any(|a| a != own_account)) {
             out.push(Exposure::TrustedByOtherAccount);
         }
     }

@@ -27,7 +27,7 @@ fn eval(p: &Principal, _: &Context) -> Option<Outcome> {
         .statements
         .iter()
         .enumerate()
-        .filter(|(_, s)| s.effect == Effect::Allow && s.principal.as_ref().is_some_and(|p| p.is_anyone()))
+        .filter(|(_, s)| s.effect == Effect::Allow && s.applies_to_anyone())
         .filter(|(_, s)| restricting_condition(s).is_none())
         .map(|(i, s)| format!("{} lets any principal {}", s.label(i), s.actions_text()))
         .collect();

@@ -30,9 +30,7 @@ fn eval(b: &Bucket, ctx: &Context) -> Option<Outcome> {
         .filter(|(_, s)| s.effect == Effect::Allow && !s.has_condition())
         .filter_map(|(i, s)| {
             let foreign: Vec<String> = s
-                .principal
-                .as_ref()?
-                .aws_accounts()
+                .named_accounts()
                 .into_iter()
                 .filter(|a| a != &ctx.account_id && !ctx.trusted_accounts.contains(a))
                 .collect();

@@ -39,7 +39,7 @@ fn eval(b: &Bucket, _: &Context) -> Option<Outcome> {
         .iter()
         .enumerate()
         .filter(|(_, s)| s.effect == Effect::Allow)
-        .filter(|(_, s)| s.principal.as_ref().is_some_and(|p| p.is_anyone()))
+        .filter(|(_, s)| s.applies_to_anyone())
         .filter(|(_, s)| restricting_condition(s).is_none())
         .map(|(i, s)| format!("{} allows anyone {}", s.label(i), s.actions_text()))
         .collect();
@@ -89,6 +89,13 @@ mod tests {
             let stmt = format!(r#"{{"Effect":"Allow","Principal":{principal},"Action":"s3:GetObject","Resource":"*"}}"#);
             assert!(public(&stmt), "{principal}");
         }
+    }
+
+    #[test]
+    fn an_allow_with_not_principal_is_public() {
+        // Everyone except one account: anonymous callers included.
+        assert!(public(r#"{"Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"s3:GetObject","Resource":"*"}"#));
+        assert!(!public(r#"{"Effect":"Deny","NotPrincipal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"s3:*","Resource":"*"}"#));
     }
 
     #[test]
