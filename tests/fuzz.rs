@@ -196,7 +196,7 @@ proptest! {
             let now = Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap();
             let _ = full_access(&set, now);
             for scope in [Scope::Any, Scope::All] {
-                let _ = decide(&set, &Request { action: &action, resource: &resource, scope }, now);
+                let _ = decide(&set, &Request { action: &action, resource: &resource, scope, context: &[("iam:PassedToService", "ec2.amazonaws.com")] }, now);
             }
         }
     }
@@ -211,7 +211,7 @@ proptest! {
         if let Ok(doc) = PolicyDocument::parse(&doc.to_string()) {
             let set = PolicySet { identity: vec![Source { policy: "p", doc: &doc }], boundary: None };
             let now = Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap();
-            let request = Request { action: &action, resource: &resource, scope: Scope::Any };
+            let request = Request { action: &action, resource: &resource, scope: Scope::Any, context: &[] };
             prop_assert!(decide(&set, &request, now).is_none());
             prop_assert!(full_access(&set, now).is_none());
         }

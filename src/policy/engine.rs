@@ -38,6 +38,9 @@ pub struct Request<'a> {
     pub action: &'a str,
     pub resource: &'a str,
     pub scope: Scope,
+    /// Request context the caller fixes (`iam:PassedToService` of a PassRole that hands a role to
+    /// one service): string conditions on these keys are decided, not left unknown.
+    pub context: &'a [(&'a str, &'a str)],
 }
 
 /// Why a request is allowed: the statements that allow it and the conditions it depends on.
@@ -65,11 +68,12 @@ pub enum Truth {
 }
 
 /// Evaluates a statement's conditions: date conditions on `aws:CurrentTime` and
-/// `aws:TokenIssueTime` are decided at `now`; any other condition is unknown.
-pub fn condition_truth(s: &Statement, now: DateTime<Utc>) -> Truth {
+/// `aws:TokenIssueTime` are decided at `now`, string conditions on a key of `context` against its
+/// value; any other condition is unknown.
+pub fn condition_truth(s: &Statement, now: DateTime<Utc>, context: &[(&str, &str)]) -> Truth {
     let mut unknown = Vec::new();
     for (op, key, values) in s.conditions() {
-        match date_condition(op, key, values, now) {
+        match date_condition(op, key, values, now).or_else(|| string_condition(op, key, values, context)) {
             Some(true) => {}
             Some(false) => return Truth::False,
             None => unknown.push(describe(op, key, values)),
@@ -107,6 +111,27 @@ fn date_condition(op: &str, key: &str, values: &[Value], now: DateTime<Utc>) -> 
         "datelessthanequals" => test(&|t| now <= *t),
         "dategreaterthan" => test(&|t| now > *t),
         "dategreaterthanequals" => test(&|t| now >= *t),
+        _ => return None,
+    })
+}
+
+/// A string condition on a key whose value the request fixes. `None` when the key is not fixed
+/// or the operator is not a string operator.
+fn string_condition(op: &str, key: &str, values: &[Value], context: &[(&str, &str)]) -> Option<bool> {
+    let (_, actual) = context.iter().find(|(k, _)| k.eq_ignore_ascii_case(key))?;
+    let op = op.to_ascii_lowercase();
+    // A fixed key is present and single-valued: IfExists and the set qualifiers change nothing.
+    let op = op.strip_prefix("foranyvalue:").or_else(|| op.strip_prefix("forallvalues:")).unwrap_or(&op);
+    let op = op.strip_suffix("ifexists").unwrap_or(op);
+    let wanted: Vec<String> = values.iter().map(value_text).collect();
+    let any = |f: &dyn Fn(&str) -> bool| wanted.iter().any(|w| f(w));
+    Some(match op {
+        "stringequals" => any(&|w| w == *actual),
+        "stringnotequals" => !any(&|w| w == *actual),
+        "stringequalsignorecase" => any(&|w| w.eq_ignore_ascii_case(actual)),
+        "stringnotequalsignorecase" => !any(&|w| w.eq_ignore_ascii_case(actual)),
+        "stringlike" => any(&|w| glob::matches(w, actual, Case::Sensitive)),
+        "stringnotlike" => !any(&|w| glob::matches(w, actual, Case::Sensitive)),
         _ => return None,
     })
 }
@@ -172,13 +197,14 @@ fn statements<'a>(sources: &'a [Source<'a>]) -> impl Iterator<Item = (&'a Source
 fn evaluate<'a>(
     sources: &'a [Source<'a>],
     now: DateTime<Utc>,
+    context: &[(&str, &str)],
     allows: impl Fn(&Statement) -> bool,
     denies: impl Fn(&Statement) -> bool,
 ) -> Option<Grant> {
     let (mut sure, mut maybe, mut alternatives) = (Vec::new(), Vec::new(), Vec::new());
     for (src, i, s) in statements(sources).filter(|(_, _, s)| s.effect == Effect::Allow && allows(s)) {
         let label = format!("{} {}", src.policy, s.label(i));
-        match condition_truth(s, now) {
+        match condition_truth(s, now, context) {
             Truth::True => sure.push(label),
             Truth::False => {}
             Truth::Unknown(c) => {
@@ -193,7 +219,7 @@ fn evaluate<'a>(
         (true, true) => return None,
     };
     for (src, i, s) in statements(sources).filter(|(_, _, s)| s.effect == Effect::Deny && denies(s)) {
-        match condition_truth(s, now) {
+        match condition_truth(s, now, context) {
             Truth::True => return None,
             Truth::False => {}
             Truth::Unknown(c) => grant
@@ -233,6 +259,7 @@ pub fn decide(set: &PolicySet, req: &Request, now: DateTime<Utc>) -> Option<Gran
         evaluate(
             sources,
             now,
+            req.context,
             |s| s.covers_action(req.action) && allow_reaches(s, req),
             |s| s.covers_action(req.action) && deny_removes(s, req),
         )
@@ -249,7 +276,7 @@ pub fn full_access(set: &PolicySet, now: DateTime<Utc>) -> Option<Grant> {
         s.action.as_ref().is_some_and(|a| a.iter().any(|p| glob::covers(p, "*:*", Case::Insensitive)))
     };
     let every_resource = |s: &Statement| s.resource.as_ref().is_some_and(|r| r.iter().any(|p| glob::is_universal(p)));
-    let one = |sources: &[Source]| evaluate(sources, now, |s| every_action(s) && every_resource(s), |_| true);
+    let one = |sources: &[Source]| evaluate(sources, now, &[], |s| every_action(s) && every_resource(s), |_| true);
     let grant = one(&set.identity)?;
     within_boundary(set, grant, one)
 }
@@ -273,7 +300,7 @@ mod tests {
     const POLICIES: &str = "arn:aws:iam::123456789012:policy/*";
 
     fn may(docs: &[(&str, PolicyDocument)], action: &str, resource: &str) -> Option<Grant> {
-        decide(&set(docs), &Request { action, resource, scope: Scope::Any }, now())
+        decide(&set(docs), &Request { action, resource, scope: Scope::Any, context: &[] }, now())
     }
 
     const ALLOW_CPV: &str = r#"{"Effect":"Allow","Action":"iam:CreatePolicyVersion","Resource":"*"}"#;
@@ -352,7 +379,7 @@ mod tests {
     fn scope_all_needs_every_resource() {
         let narrow = [("p", doc(r#"{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::123456789012:role/ci-*"}"#))];
         let wide = [("p", doc(r#"{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}"#))];
-        let req = Request { action: "sts:AssumeRole", resource: "arn:aws:iam::123456789012:role/*", scope: Scope::All };
+        let req = Request { action: "sts:AssumeRole", resource: "arn:aws:iam::123456789012:role/*", scope: Scope::All, context: &[] };
         assert!(decide(&set(&narrow), &req, now()).is_none());
         assert!(decide(&set(&wide), &req, now()).is_some());
     }
@@ -377,6 +404,27 @@ mod tests {
         let docs = [("p", doc(r#"{"Effect":"Allow","Action":"iam:CreatePolicyVersion","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}}"#))];
         let g = may(&docs, "iam:CreatePolicyVersion", POLICIES).expect("still allowed");
         assert_eq!(g.gates, vec!["IpAddress aws:SourceIp = 203.0.113.0/24"]);
+    }
+
+    #[test]
+    fn passed_to_service_is_decided_for_the_service_a_path_passes_to() {
+        let docs = [("p", doc(r#"{"Effect":"Allow","Action":"iam:PassRole","Resource":"*","Condition":{"StringEquals":{"iam:PassedToService":"ecs-tasks.amazonaws.com"}}}"#))];
+        let pass = |service: &'static str| {
+            let context = [("iam:PassedToService", service)];
+            decide(&set(&docs), &Request { action: "iam:PassRole", resource: "arn:aws:iam::123456789012:role/*", scope: Scope::Any, context: &context }, now())
+        };
+        assert!(pass("cloudformation.amazonaws.com").is_none(), "the condition excludes CloudFormation");
+        let ecs = pass("ecs-tasks.amazonaws.com").expect("allowed for ECS tasks");
+        assert!(!ecs.is_conditional(), "{:?}", ecs.gates);
+        let like = [("p", doc(r#"{"Effect":"Allow","Action":"iam:PassRole","Resource":"*","Condition":{"StringLikeIfExists":{"iam:PassedToService":"ec2.*"}}}"#))];
+        let context = [("iam:PassedToService", "ec2.amazonaws.com")];
+        let req = Request { action: "iam:PassRole", resource: "*", scope: Scope::Any, context: &context };
+        assert!(decide(&set(&like), &req, now()).is_some_and(|g| !g.is_conditional()));
+        let deny = [
+            ("a", doc(r#"{"Effect":"Allow","Action":"iam:PassRole","Resource":"*"}"#)),
+            ("d", doc(r#"{"Effect":"Deny","Action":"iam:PassRole","Resource":"*","Condition":{"StringNotEquals":{"iam:PassedToService":"lambda.amazonaws.com"}}}"#)),
+        ];
+        assert!(decide(&set(&deny), &req, now()).is_none(), "denied for every service but Lambda");
     }
 
     #[test]
@@ -427,9 +475,9 @@ mod tests {
         assert!(full_access(&s, now()).is_some());
         s.boundary = Some(Source { policy: "boundary", doc: &s3_only });
         assert!(full_access(&s, now()).is_none());
-        let req = Request { action: "iam:CreatePolicyVersion", resource: POLICIES, scope: Scope::Any };
+        let req = Request { action: "iam:CreatePolicyVersion", resource: POLICIES, scope: Scope::Any, context: &[] };
         assert!(decide(&s, &req, now()).is_none());
-        let req = Request { action: "s3:PutObject", resource: "*", scope: Scope::Any };
+        let req = Request { action: "s3:PutObject", resource: "*", scope: Scope::Any, context: &[] };
         assert!(decide(&s, &req, now()).is_some());
     }
 

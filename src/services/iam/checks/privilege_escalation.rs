@@ -33,6 +33,8 @@ pub struct Need {
     pub action: &'static str,
     pub resource: &'static str,
     pub scope: Scope,
+    /// Request context the path fixes: the service a `PassRole` hands the role to.
+    pub context: &'static [(&'static str, &'static str)],
 }
 
 /// A known escalation path: every need must be granted.
@@ -43,7 +45,15 @@ pub struct Path {
 }
 
 const fn any(action: &'static str, resource: &'static str) -> Need {
-    Need { action, resource, scope: Scope::Any }
+    Need { action, resource, scope: Scope::Any, context: &[] }
+}
+
+/// `iam:PassRole` of any role, to the named service: a PassRole whose `iam:PassedToService`
+/// condition excludes that service does not complete the path.
+macro_rules! pass_role_to {
+    ($service:literal) => {
+        Need { action: "iam:PassRole", resource: ROLE, scope: Scope::Any, context: &[("iam:PassedToService", $service)] }
+    };
 }
 
 const POLICY: &str = "arn:{p}:iam::{a}:policy/*";
@@ -52,7 +62,6 @@ const GROUP: &str = "arn:{p}:iam::{a}:group/*";
 const ROLE: &str = "arn:{p}:iam::{a}:role/*";
 const INSTANCE: &str = "arn:{p}:ec2:*:{a}:instance/*";
 const FUNCTION: &str = "arn:{p}:lambda:*:{a}:function:*";
-const PASS_ROLE: Need = any("iam:PassRole", ROLE);
 
 /// The path catalogue (after Rhino Security Labs' and Bishop Fox's published research).
 pub static PATHS: &[Path] = &[
@@ -72,27 +81,27 @@ pub static PATHS: &[Path] = &[
     Path { name: "CreateAccessKey", needs: &[any("iam:CreateAccessKey", USER)] },
     Path { name: "CreateLoginProfile", needs: &[any("iam:CreateLoginProfile", USER)] },
     Path { name: "UpdateLoginProfile", needs: &[any("iam:UpdateLoginProfile", USER)] },
-    Path { name: "PassRole+EC2RunInstances", needs: &[PASS_ROLE, any("ec2:RunInstances", INSTANCE)] },
+    Path { name: "PassRole+EC2RunInstances", needs: &[pass_role_to!("ec2.amazonaws.com"), any("ec2:RunInstances", INSTANCE)] },
     Path {
         name: "PassRole+LambdaCreateFunction+InvokeFunction",
-        needs: &[PASS_ROLE, any("lambda:CreateFunction", FUNCTION), any("lambda:InvokeFunction", FUNCTION)],
+        needs: &[pass_role_to!("lambda.amazonaws.com"), any("lambda:CreateFunction", FUNCTION), any("lambda:InvokeFunction", FUNCTION)],
     },
     Path {
         name: "PassRole+LambdaCreateFunction+CreateEventSourceMapping",
-        needs: &[PASS_ROLE, any("lambda:CreateFunction", FUNCTION), any("lambda:CreateEventSourceMapping", "*")],
+        needs: &[pass_role_to!("lambda.amazonaws.com"), any("lambda:CreateFunction", FUNCTION), any("lambda:CreateEventSourceMapping", "*")],
     },
     Path {
         name: "PassRole+GlueCreateDevEndpoint",
-        needs: &[PASS_ROLE, any("glue:CreateDevEndpoint", "arn:{p}:glue:*:{a}:devEndpoint/*")],
+        needs: &[pass_role_to!("glue.amazonaws.com"), any("glue:CreateDevEndpoint", "arn:{p}:glue:*:{a}:devEndpoint/*")],
     },
     Path {
         name: "PassRole+CloudFormationCreateStack",
-        needs: &[PASS_ROLE, any("cloudformation:CreateStack", "arn:{p}:cloudformation:*:{a}:stack/*")],
+        needs: &[pass_role_to!("cloudformation.amazonaws.com"), any("cloudformation:CreateStack", "arn:{p}:cloudformation:*:{a}:stack/*")],
     },
     Path {
         name: "PassRole+DataPipeline",
         needs: &[
-            PASS_ROLE,
+            pass_role_to!("datapipeline.amazonaws.com"),
             any("datapipeline:CreatePipeline", "*"),
             any("datapipeline:PutPipelineDefinition", "*"),
             any("datapipeline:ActivatePipeline", "*"),
@@ -101,22 +110,22 @@ pub static PATHS: &[Path] = &[
     Path {
         name: "PassRole+CodeBuildCreateProject+StartBuild",
         needs: &[
-            PASS_ROLE,
+            pass_role_to!("codebuild.amazonaws.com"),
             any("codebuild:CreateProject", "arn:{p}:codebuild:*:{a}:project/*"),
             any("codebuild:StartBuild", "arn:{p}:codebuild:*:{a}:project/*"),
         ],
     },
     Path {
         name: "PassRole+SageMakerCreateNotebookInstance",
-        needs: &[PASS_ROLE, any("sagemaker:CreateNotebookInstance", "arn:{p}:sagemaker:*:{a}:notebook-instance/*")],
+        needs: &[pass_role_to!("sagemaker.amazonaws.com"), any("sagemaker:CreateNotebookInstance", "arn:{p}:sagemaker:*:{a}:notebook-instance/*")],
     },
     Path {
         name: "PassRole+SageMakerCreateTrainingJob",
-        needs: &[PASS_ROLE, any("sagemaker:CreateTrainingJob", "arn:{p}:sagemaker:*:{a}:training-job/*")],
+        needs: &[pass_role_to!("sagemaker.amazonaws.com"), any("sagemaker:CreateTrainingJob", "arn:{p}:sagemaker:*:{a}:training-job/*")],
     },
     Path {
         name: "PassRole+SageMakerCreateProcessingJob",
-        needs: &[PASS_ROLE, any("sagemaker:CreateProcessingJob", "arn:{p}:sagemaker:*:{a}:processing-job/*")],
+        needs: &[pass_role_to!("sagemaker.amazonaws.com"), any("sagemaker:CreateProcessingJob", "arn:{p}:sagemaker:*:{a}:processing-job/*")],
     },
     Path { name: "LambdaUpdateFunctionCode", needs: &[any("lambda:UpdateFunctionCode", FUNCTION)] },
     Path { name: "GlueUpdateDevEndpoint", needs: &[any("glue:UpdateDevEndpoint", "arn:{p}:glue:*:{a}:devEndpoint/*")] },
@@ -131,7 +140,7 @@ pub static PATHS: &[Path] = &[
     Path { name: "SSMSendCommand", needs: &[any("ssm:SendCommand", INSTANCE)] },
     Path { name: "SSMStartSession", needs: &[any("ssm:StartSession", INSTANCE)] },
     Path { name: "EC2InstanceConnectSendSSHPublicKey", needs: &[any("ec2-instance-connect:SendSSHPublicKey", INSTANCE)] },
-    Path { name: "UnrestrictedAssumeRole", needs: &[Need { action: "sts:AssumeRole", resource: ROLE, scope: Scope::All }] },
+    Path { name: "UnrestrictedAssumeRole", needs: &[Need { action: "sts:AssumeRole", resource: ROLE, scope: Scope::All, context: &[] }] },
 ];
 
 /// One action of a path and the policy statements that grant it.
@@ -170,7 +179,7 @@ pub fn find(p: &Principal, ctx: &Context) -> Option<Vec<FoundPath>> {
         let mut actions = Vec::new();
         for need in path.needs {
             let resource = need.resource.replace("{p}", ctx.partition).replace("{a}", &ctx.account_id);
-            let req = Request { action: need.action, resource: &resource, scope: need.scope };
+            let req = Request { action: need.action, resource: &resource, scope: need.scope, context: need.context };
             let Some(grant) = engine::decide(&set, &req, ctx.now) else { continue 'paths };
             actions.push(GrantedAction { action: need.action.to_string(), grant });
         }
@@ -247,6 +256,20 @@ mod tests {
             let stmt = format!(r#"{{"Effect":"Allow","Action":[{}],"Resource":"*"}}"#, actions.join(","));
             assert!(paths(&[&stmt]).contains(&path.name), "{} not found", path.name);
         }
+    }
+
+    #[test]
+    fn pass_role_limited_to_one_service_completes_only_that_services_paths() {
+        let ecs_only = r#"{"Effect":"Allow","Action":"iam:PassRole","Resource":"*","Condition":{"StringEquals":{"iam:PassedToService":"ecs-tasks.amazonaws.com"}}}"#;
+        let compute = r#"{"Effect":"Allow","Action":["cloudformation:CreateStack","ec2:RunInstances"],"Resource":"*"}"#;
+        let found = paths(&[ecs_only, compute]);
+        assert!(!found.iter().any(|p| p.starts_with("PassRole+")), "PassRole to ECS tasks cannot reach CloudFormation or EC2: {found:?}");
+        let ec2_only = r#"{"Effect":"Allow","Action":"iam:PassRole","Resource":"*","Condition":{"StringEquals":{"iam:PassedToService":"ec2.amazonaws.com"}}}"#;
+        let found = paths(&[ec2_only, compute]);
+        assert_eq!(found, vec!["PassRole+EC2RunInstances"]);
+        let u = with_policies(user("u"), vec![inline("a", ec2_only), inline("b", compute)]);
+        let path = find(&u, &ctx()).unwrap().into_iter().next().unwrap();
+        assert!(!path.conditional, "the condition holds for the service this path passes to");
     }
 
     #[test]
