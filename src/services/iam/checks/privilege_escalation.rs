@@ -62,6 +62,8 @@ const GROUP: &str = "arn:{p}:iam::{a}:group/*";
 const ROLE: &str = "arn:{p}:iam::{a}:role/*";
 const INSTANCE: &str = "arn:{p}:ec2:*:{a}:instance/*";
 const FUNCTION: &str = "arn:{p}:lambda:*:{a}:function:*";
+const LAUNCH_TEMPLATE: &str = "arn:{p}:ec2:*:{a}:launch-template/*";
+const AUTO_SCALING_GROUP: &str = "arn:{p}:autoscaling:*:{a}:autoScalingGroup:*:autoScalingGroupName/*";
 
 /// The path catalogue (after Rhino Security Labs' and Bishop Fox's published research).
 pub static PATHS: &[Path] = &[
@@ -140,6 +142,23 @@ pub static PATHS: &[Path] = &[
     Path { name: "SSMSendCommand", needs: &[any("ssm:SendCommand", INSTANCE)] },
     Path { name: "SSMStartSession", needs: &[any("ssm:StartSession", INSTANCE)] },
     Path { name: "EC2InstanceConnectSendSSHPublicKey", needs: &[any("ec2-instance-connect:SendSSHPublicKey", INSTANCE)] },
+    // New user data on an existing instance runs as the instance's role at its next start.
+    Path {
+        name: "EC2ModifyInstanceAttribute+StopInstances+StartInstances",
+        needs: &[any("ec2:ModifyInstanceAttribute", INSTANCE), any("ec2:StopInstances", INSTANCE), any("ec2:StartInstances", INSTANCE)],
+    },
+    // A new default launch-template version (its user data, its instance profile) reaches the
+    // instances an Auto Scaling group launches from it; an instance refresh launches them now.
+    Path {
+        name: "EC2CreateLaunchTemplateVersion+ModifyLaunchTemplate+AutoScalingStartInstanceRefresh",
+        needs: &[
+            any("ec2:CreateLaunchTemplateVersion", LAUNCH_TEMPLATE),
+            any("ec2:ModifyLaunchTemplate", LAUNCH_TEMPLATE),
+            any("autoscaling:StartInstanceRefresh", AUTO_SCALING_GROUP),
+        ],
+    },
+    // A shell in a running task, with the task role's credentials.
+    Path { name: "ECSExecuteCommand", needs: &[any("ecs:ExecuteCommand", "arn:{p}:ecs:*:{a}:task/*")] },
     Path { name: "UnrestrictedAssumeRole", needs: &[Need { action: "sts:AssumeRole", resource: ROLE, scope: Scope::All, context: &[] }] },
 ];
 
@@ -246,7 +265,37 @@ mod tests {
         names.sort();
         names.dedup();
         assert_eq!(names.len(), PATHS.len());
-        assert!(PATHS.len() >= 31, "{}", PATHS.len());
+        assert!(PATHS.len() >= 34, "{}", PATHS.len());
+    }
+
+    #[test]
+    fn each_path_needs_every_one_of_its_actions() {
+        for path in PATHS.iter().filter(|p| p.needs.len() > 1) {
+            for missing in path.needs {
+                let others: Vec<String> =
+                    path.needs.iter().filter(|n| n.action != missing.action).map(|n| format!("\"{}\"", n.action)).collect();
+                let stmt = format!(r#"{{"Effect":"Allow","Action":[{}],"Resource":"*"}}"#, others.join(","));
+                assert!(!paths(&[&stmt]).contains(&path.name), "{} found without {}", path.name, missing.action);
+            }
+        }
+    }
+
+    #[test]
+    fn new_paths_fail_when_their_grant_does_not_hold() {
+        let expired = r#""Condition":{"DateLessThan":{"aws:CurrentTime":"2020-01-01T00:00:00Z"}}"#;
+        for (path, actions) in [
+            ("ECSExecuteCommand", r#"["ecs:ExecuteCommand"]"#),
+            ("EC2ModifyInstanceAttribute+StopInstances+StartInstances", r#"["ec2:ModifyInstanceAttribute","ec2:StopInstances","ec2:StartInstances"]"#),
+            (
+                "EC2CreateLaunchTemplateVersion+ModifyLaunchTemplate+AutoScalingStartInstanceRefresh",
+                r#"["ec2:CreateLaunchTemplateVersion","ec2:ModifyLaunchTemplate","autoscaling:StartInstanceRefresh"]"#,
+            ),
+        ] {
+            let live = format!(r#"{{"Effect":"Allow","Action":{actions},"Resource":"*"}}"#);
+            assert!(paths(&[&live]).contains(&path), "{path}");
+            let lapsed = format!(r#"{{"Effect":"Allow","Action":{actions},"Resource":"*",{expired}}}"#);
+            assert!(!paths(&[&lapsed]).contains(&path), "{path} with an expired grant");
+        }
     }
 
     #[test]
