@@ -232,6 +232,16 @@ proptest! {
     }
 
     #[test]
+    fn fuzz_resource_patterns(a in arn_pattern(), b in arn_pattern(), t in "arn:aws:[a-z]{1,3}:[a-z0-9-]{0,4}:[0-9]{0,3}:[a-z/:]{0,6}") {
+        if glob::resource_covers(&a, &b) && glob::resource_matches(&b, &t) {
+            prop_assert!(glob::resource_matches(&a, &t), "{a} covers {b}, which matches {t}");
+        }
+        if glob::resource_matches(&a, &t) && glob::resource_matches(&b, &t) {
+            prop_assert!(glob::resource_intersects(&a, &b), "{a} and {b} both match {t}");
+        }
+    }
+
+    #[test]
     fn fuzz_cidrs_and_ports(protocol in prop_oneof![
             proptest::sample::select(&["tcp", "udp", "icmp", "icmpv6", "-1", "all", "6", "17", "1", "58", "50", "TCP"][..]).prop_map(str::to_string),
             any::<String>()],
@@ -255,6 +265,14 @@ proptest! {
             prop_assert_eq!(world.trim().parse::<ipnet::IpNet>().unwrap().prefix_len(), 0);
         }
     }
+}
+
+/// An ARN pattern, or now and then a bare `*`.
+fn arn_pattern() -> impl Strategy<Value = String> {
+    prop_oneof![
+        9 => "arn:aws:[a-z*]{0,3}:[a-z0-9*?-]{0,4}:[0-9*]{0,3}:[a-z*?/:]{0,6}",
+        1 => Just("*".to_string()),
+    ]
 }
 
 fn context(high_risk_ports: BTreeSet<u16>) -> Context {

@@ -158,14 +158,14 @@ fn parse_time(v: &Value) -> Option<DateTime<Utc>> {
 fn allow_reaches(s: &Statement, req: &Request) -> bool {
     if let Some(list) = &s.resource {
         return list.iter().any(|p| match req.scope {
-            Scope::Any => glob::intersects(p, req.resource, Case::Sensitive),
-            Scope::All => glob::covers(p, req.resource, Case::Sensitive),
+            Scope::Any => glob::resource_intersects(p, req.resource),
+            Scope::All => glob::resource_covers(p, req.resource),
         });
     }
     if let Some(list) = &s.not_resource {
         return match req.scope {
-            Scope::Any => !list.iter().any(|p| glob::covers(p, req.resource, Case::Sensitive)),
-            Scope::All => !list.iter().any(|p| glob::intersects(p, req.resource, Case::Sensitive)),
+            Scope::Any => !list.iter().any(|p| glob::resource_covers(p, req.resource)),
+            Scope::All => !list.iter().any(|p| glob::resource_intersects(p, req.resource)),
         };
     }
     true
@@ -176,14 +176,14 @@ fn allow_reaches(s: &Statement, req: &Request) -> bool {
 fn deny_removes(s: &Statement, req: &Request) -> bool {
     if let Some(list) = &s.resource {
         return list.iter().any(|p| match req.scope {
-            Scope::Any => glob::covers(p, req.resource, Case::Sensitive),
-            Scope::All => glob::intersects(p, req.resource, Case::Sensitive),
+            Scope::Any => glob::resource_covers(p, req.resource),
+            Scope::All => glob::resource_intersects(p, req.resource),
         });
     }
     if let Some(list) = &s.not_resource {
         return match req.scope {
-            Scope::Any => !list.iter().any(|p| glob::intersects(p, req.resource, Case::Sensitive)),
-            Scope::All => !list.iter().any(|p| glob::covers(p, req.resource, Case::Sensitive)),
+            Scope::Any => !list.iter().any(|p| glob::resource_intersects(p, req.resource)),
+            Scope::All => !list.iter().any(|p| glob::resource_covers(p, req.resource)),
         };
     }
     true

@@ -113,6 +113,37 @@ pub fn is_universal(pattern: &str) -> bool {
     !pattern.is_empty() && pattern.chars().all(|c| c == '*')
 }
 
+/// The six fields of an ARN (`arn:partition:service:region:account:resource`); the resource
+/// field keeps its own colons. `None` for anything else (`*`, a bare name).
+fn arn_fields(s: &str) -> Option<Vec<&str>> {
+    let fields: Vec<&str> = s.splitn(6, ':').collect();
+    (fields.len() == 6 && fields[0] == "arn").then_some(fields)
+}
+
+/// Applies `f` field by field when both sides are ARNs, as IAM matches resources: a wildcard in
+/// the region never reaches into the account or resource fields. Otherwise `f` on the whole text.
+fn by_field(a: &str, b: &str, f: impl Fn(&str, &str, Case) -> bool) -> bool {
+    match (arn_fields(a), arn_fields(b)) {
+        (Some(x), Some(y)) => x.iter().zip(&y).all(|(x, y)| f(x, y, Case::Sensitive)),
+        _ => f(a, b, Case::Sensitive),
+    }
+}
+
+/// [`matches`] for a `Resource` pattern and an ARN.
+pub fn resource_matches(pattern: &str, arn: &str) -> bool {
+    by_field(pattern, arn, matches)
+}
+
+/// [`intersects`] for two `Resource` patterns.
+pub fn resource_intersects(a: &str, b: &str) -> bool {
+    by_field(a, b, intersects)
+}
+
+/// [`covers`] for two `Resource` patterns.
+pub fn resource_covers(outer: &str, inner: &str) -> bool {
+    by_field(outer, inner, covers)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,5 +177,20 @@ mod tests {
         assert!(!covers("arn:aws:iam::1:role/?", "arn:aws:iam::1:role/*", Sensitive));
         assert!(covers("iam:*", "iam:PassRole", Insensitive));
         assert!(is_universal("*") && is_universal("**") && !is_universal("*:*"));
+    }
+
+    #[test]
+    fn resource_wildcards_stay_within_their_arn_field() {
+        // As whole strings these intersect: `*` in the region could swallow `:acct:cluster/x:`.
+        assert!(intersects("arn:aws:ecs:*:123456789012:cluster/*", "arn:aws:ecs:*:123456789012:task/*", Case::Sensitive));
+        assert!(!resource_intersects("arn:aws:ecs:*:123456789012:cluster/*", "arn:aws:ecs:*:123456789012:task/*"));
+        assert!(!resource_intersects("arn:aws:ec2:*:999999999999:instance/*", "arn:aws:ec2:*:123456789012:instance/*"));
+        assert!(resource_intersects("arn:aws:ec2:*:*:instance/*", "arn:aws:ec2:*:123456789012:instance/*"));
+        assert!(resource_covers("arn:aws:iam::*:role/*", "arn:aws:iam::123456789012:role/app/*"));
+        assert!(!resource_covers("arn:aws:iam::*:role/*", "arn:aws:iam::*:user/*"));
+        // The resource field keeps its colons; anything that is not an ARN is matched whole.
+        assert!(resource_matches("arn:aws:lambda:*:123456789012:function:*", "arn:aws:lambda:eu-west-1:123456789012:function:f:1"));
+        assert!(resource_intersects("*", "arn:aws:s3:::b/*") && resource_covers("*", "arn:aws:s3:::b/*"));
+        assert!(!resource_matches("arn:aws:s3:::b/*", "arn:aws:s3:::c/x"));
     }
 }
