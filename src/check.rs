@@ -54,6 +54,22 @@ pub struct Context {
 }
 
 impl Context {
+    /// The context the settings give, for one account at `now`.
+    pub fn new(s: &crate::config::Settings, account_id: &str, partition: &'static str, now: DateTime<Utc>) -> Self {
+        Context {
+            account_id: account_id.to_string(),
+            trusted_accounts: s.trusted_account_ids.clone(),
+            now,
+            partition,
+            key_max_age_days: s.key_max_age_days,
+            inactive_days: s.inactive_days,
+            role_max_session_seconds: s.role_max_session_seconds,
+            broad_policies: s.broad_managed_policies.clone(),
+            high_risk_ports: s.high_risk_ports.clone(),
+            public_ports: s.public_ports.clone(),
+        }
+    }
+
     /// Whole days from `t` to now (negative when `t` is in the future).
     pub fn days_since(&self, t: DateTime<Utc>) -> i64 {
         (self.now - t).num_days()

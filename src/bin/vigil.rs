@@ -95,6 +95,42 @@ enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: Format,
     },
+    /// Ask the policy engine about one request (--action and --resource), or run the IAM
+    /// permission checks on policies (--check): for a live user or role (--principal ARN), or
+    /// offline on policy documents (--policy FILE…). --check exits 1 when a check fails.
+    Simulate(SimulateArgs),
+}
+
+#[derive(clap::Args)]
+struct SimulateArgs {
+    /// A user or role whose policies are read from the account.
+    #[arg(long, conflicts_with = "policy", required_unless_present = "policy")]
+    principal: Option<String>,
+    /// Policy documents standing for the principal's identity policies (offline; repeatable).
+    #[arg(long, value_name = "FILE")]
+    policy: Vec<PathBuf>,
+    /// A permissions boundary document (offline).
+    #[arg(long, value_name = "FILE", requires = "policy")]
+    boundary: Option<PathBuf>,
+    #[arg(long, requires = "resource", required_unless_present = "check")]
+    action: Option<String>,
+    #[arg(long, requires = "action")]
+    resource: Option<String>,
+    /// A context key the request fixes, as key=value (repeatable), e.g. iam:PassedToService=ec2.amazonaws.com.
+    #[arg(long, value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    context: Vec<(String, String)>,
+    /// Run the IAM permission checks on the policies instead of deciding one request.
+    #[arg(long, conflicts_with = "action")]
+    check: bool,
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+}
+
+fn parse_key_value(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err("expected key=value".into()),
+    }
 }
 
 fn parse_time(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
@@ -213,6 +249,7 @@ async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Simulate(args) => simulate(args).await,
         Command::Findings { status, severity, format } => {
             let vigil = Vigil::from_env().await?;
             let store = vigil.store().ok_or("TABLE_NAME is not set: there is no findings table to read")?;
@@ -248,6 +285,88 @@ async fn execute(event: Value, args: RunArgs, progress: bool) -> Result<ExitCode
                 print!("{}", vigil::report::summary(&report));
             }
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn simulate(args: SimulateArgs) -> Result<ExitCode, AnyError> {
+    use vigil::policy::engine::Verdict;
+    use vigil::services::iam::simulate;
+    let read_doc = |path: &PathBuf| -> Result<(String, vigil::policy::PolicyDocument), AnyError> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let doc = vigil::policy::PolicyDocument::parse(&text).map_err(|e| format!("{} is not a policy document: {e}", path.display()))?;
+        Ok((path.display().to_string(), doc))
+    };
+    let (principal, ctx) = match &args.principal {
+        None => {
+            let docs = args.policy.iter().map(read_doc).collect::<Result<Vec<_>, _>>()?;
+            let boundary = args.boundary.as_ref().map(read_doc).transpose()?;
+            let account = "000000000000";
+            let settings = vigil::config::Settings::default();
+            let ctx = vigil::check::Context::new(&settings, account, "aws", chrono::Utc::now());
+            (simulate::offline_principal(docs, boundary, account), ctx)
+        }
+        Some(arn) => {
+            let vigil = Vigil::from_env().await?;
+            let account = vigil.account_id().unwrap_or_default().to_string();
+            let (service, resource) = vigil::services::parse_arn_with_service(arn).ok_or_else(|| format!("{arn} is not the ARN of a user or role"))?;
+            let cx = vigil::service::ReadCx::new(&vigil.clients, &vigil.settings, &account);
+            let target = vigil::router::Target { resource, focus: vigil::router::Focus::EVERYTHING, service: service.name() };
+            let mut principal = None;
+            for read in service.read(&cx, &target).await {
+                match read {
+                    vigil::service::Read::Found(snapshot) => {
+                        let any: &dyn std::any::Any = snapshot.subject.as_ref();
+                        principal = any.downcast_ref::<vigil::services::iam::snapshot::Principal>().cloned();
+                        if let Some(f) = snapshot.failures.first() {
+                            return Err(f.error.explain().into());
+                        }
+                    }
+                    vigil::service::Read::Failed(f) => return Err(f.error.explain().into()),
+                    vigil::service::Read::Gone(_) => return Err(format!("{arn} does not exist").into()),
+                    _ => {}
+                }
+            }
+            let principal = principal.ok_or_else(|| format!("{arn} is not a user or role vigil audits"))?;
+            let ctx = vigil::check::Context::new(&vigil.settings, &account, cx.partition(), chrono::Utc::now());
+            (principal, ctx)
+        }
+    };
+    if args.check {
+        let results = simulate::check(&principal, &ctx);
+        let failed: Vec<_> = results.iter().filter_map(|(c, o)| match o {
+            vigil::check::Outcome::Fail(f) => Some((c, f)),
+            vigil::check::Outcome::Pass => None,
+        }).collect();
+        match args.format {
+            Format::Json => {
+                let out: Vec<Value> = failed
+                    .iter()
+                    .map(|(c, f)| serde_json::json!({"check": c.id, "severity": f.severity.unwrap_or(c.severity), "title": c.title, "detail": f.detail}))
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&out)?);
+            }
+            Format::Table => {
+                for (c, f) in &failed {
+                    println!("{:<8}  {}: {}", f.severity.unwrap_or(c.severity), c.id, f.detail);
+                }
+                println!("{} checks evaluated, {} failed", results.len(), failed.len());
+            }
+        }
+        return Ok(if failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+    }
+    let (Some(action), Some(resource)) = (&args.action, &args.resource) else {
+        return Err("give --action and --resource, or --check".into());
+    };
+    let verdict = simulate::decide(&principal, action, resource, &args.context, ctx.now).ok_or("the principal's policies could not be read")?;
+    match args.format {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&verdict)?),
+        Format::Table => match verdict {
+            Verdict::Allowed(g) if g.gates.is_empty() => println!("allowed\n  by: {}", g.sources.join("; ")),
+            Verdict::Allowed(g) => println!("allowed only when: {}\n  by: {}", g.gates.join(" and "), g.sources.join("; ")),
+            Verdict::ExplicitlyDenied { by } => println!("denied explicitly\n  by: {by}"),
+            Verdict::ImplicitlyDenied => println!("denied implicitly: no statement allows it"),
+        },
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -216,19 +216,7 @@ pub struct Engine<'a> {
 
 impl Engine<'_> {
     fn context(&self) -> Context {
-        let s = self.cx.settings;
-        Context {
-            account_id: self.cx.account_id.to_string(),
-            trusted_accounts: s.trusted_account_ids.clone(),
-            now: self.now,
-            partition: self.cx.partition(),
-            key_max_age_days: s.key_max_age_days,
-            inactive_days: s.inactive_days,
-            role_max_session_seconds: s.role_max_session_seconds,
-            broad_policies: s.broad_managed_policies.clone(),
-            high_risk_ports: s.high_risk_ports.clone(),
-            public_ports: s.public_ports.clone(),
-        }
+        Context::new(self.cx.settings, self.cx.account_id, self.cx.partition(), self.now)
     }
 
     /// The services `SERVICES` enables.

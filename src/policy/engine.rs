@@ -268,6 +268,36 @@ pub fn decide(set: &PolicySet, req: &Request, now: DateTime<Utc>) -> Option<Gran
     within_boundary(set, grant, one)
 }
 
+/// A decision with its reason, for `vigil simulate`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "decision", rename_all = "snake_case")]
+pub enum Verdict {
+    /// Allowed; `gates` lists the conditions it depends on (empty when it always holds).
+    Allowed(Grant),
+    /// An Allow matches, and this Deny takes it away.
+    ExplicitlyDenied { by: String },
+    /// No Allow matches (or the boundary allows nothing of it).
+    ImplicitlyDenied,
+}
+
+/// Decides one request and says why: which statements allow it, or which Deny removes it.
+pub fn explain(set: &PolicySet, req: &Request, now: DateTime<Utc>) -> Verdict {
+    if let Some(grant) = decide(set, req, now) {
+        return Verdict::Allowed(grant);
+    }
+    let sources: Vec<Source> = set.identity.iter().copied().chain(set.boundary).collect();
+    let deny = statements(&sources).find(|(_, _, s)| {
+        s.effect == Effect::Deny
+            && s.covers_action(req.action)
+            && deny_removes(s, req)
+            && condition_truth(s, now, req.context) == Truth::True
+    });
+    match deny {
+        Some((src, i, s)) => Verdict::ExplicitlyDenied { by: format!("{} {}", src.policy, s.label(i)) },
+        None => Verdict::ImplicitlyDenied,
+    }
+}
+
 /// Whether the principal may do every action on every resource (administrator). Any Deny that
 /// applies, however narrow, means "not everything"; a Deny under an unknown condition makes the
 /// answer conditional.

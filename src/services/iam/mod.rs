@@ -4,6 +4,7 @@
 pub mod checks;
 pub mod read;
 pub mod report;
+pub mod simulate;
 pub mod snapshot;
 
 use crate::config::Settings;
