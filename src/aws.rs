@@ -238,24 +238,20 @@ pub fn body_complete(content_type: &str, body: &[u8]) -> bool {
     }
     // Only an XML document is checked here; anything else in an XML answer is either a raw
     // payload (S3 serves a bucket policy's JSON) or fails the SDK's own parser.
-    if !text.starts_with('<') {
-        return true;
-    }
+    !text.starts_with('<') || xml_root(text).is_some()
+}
+
+/// The root element's name of a whole XML document (after an optional `<?xml ...?>` prolog), or
+/// `None` when the root is not closed: the document was cut short or is not XML.
+pub fn xml_root(text: &str) -> Option<&str> {
+    let text = text.trim();
     let doc = match text.strip_prefix("<?xml") {
-        Some(rest) => match rest.split_once("?>") {
-            Some((_, r)) => r.trim_start(),
-            None => return false,
-        },
+        Some(rest) => rest.split_once("?>")?.1.trim_start(),
         None => text,
     };
-    let Some(root) = doc.strip_prefix('<').and_then(|d| d.split(|c: char| c.is_whitespace() || c == '>' || c == '/').next()) else {
-        return false;
-    };
-    if root.is_empty() {
-        return false;
-    }
-    let first_tag_self_closes = doc.split_once('>').is_some_and(|(tag, rest)| tag.ends_with('/') && rest.trim().is_empty());
-    first_tag_self_closes || doc.ends_with(&format!("</{root}>"))
+    let root = doc.strip_prefix('<')?.split(|c: char| c.is_whitespace() || c == '>' || c == '/').next()?;
+    let self_closes = doc.split_once('>').is_some_and(|(tag, rest)| tag.ends_with('/') && rest.trim().is_empty());
+    (!root.is_empty() && (self_closes || doc.ends_with(&format!("</{root}>")))).then_some(root)
 }
 
 /// The clients vigil uses: created once per cold start, each on first use, and lent to every
@@ -413,11 +409,6 @@ fn caused_by<T: std::error::Error + 'static>(err: &(dyn std::error::Error + 'sta
     false
 }
 
-/// An error and its sources as `a: b: c`, each once (the SDK repeats itself).
-fn chain_text(err: &(dyn std::error::Error + 'static)) -> String {
-    crate::error::cause_chain(err)
-}
-
 /// Reduces any SDK error to an [`AwsError`], naming the operation from the SDK's error type.
 pub fn classify<E>(err: &SdkError<E, HttpResponse>) -> AwsError
 where
@@ -425,7 +416,8 @@ where
 {
     let operation = Operation::of::<E>();
     let code = err.code().map(str::to_string);
-    let message = err.message().map(str::to_string).unwrap_or_else(|| chain_text(err));
+    // Without a service message, the error's own chain (`dispatch failure: io error: ...`).
+    let message = err.message().map(str::to_string).unwrap_or_else(|| crate::error::cause_chain(err));
     let kind = match err {
         SdkError::TimeoutError(_) => AwsErrorKind::Timeout,
         SdkError::DispatchFailure(_) if caused_by::<aws_credential_types::provider::error::CredentialsError>(err) => {

@@ -132,6 +132,27 @@ impl<S: 'static> Evaluate for On<S> {
     }
 }
 
+/// A check over one part of a snapshot of type `S` that AWS produced before the read (a report
+/// generated hours ago): `produced` gives that part's production time (`Some(None)`: the read's
+/// own time), or `None` when the part was not read, and then the check is not evaluated. The
+/// finding is versioned by the production time, so older data never overturns newer.
+pub struct OnPart<S: 'static> {
+    pub produced: fn(&S) -> Option<Option<DateTime<Utc>>>,
+    pub eval: fn(&S, &Context) -> Option<Outcome>,
+}
+
+impl<S: 'static> Evaluate for OnPart<S> {
+    fn evaluate(&self, subject: &dyn Any, ctx: &Context) -> Option<Outcome> {
+        let s = subject.downcast_ref::<S>()?;
+        (self.produced)(s)?;
+        (self.eval)(s, ctx)
+    }
+
+    fn produced_at(&self, subject: &dyn Any) -> Option<DateTime<Utc>> {
+        (self.produced)(subject.downcast_ref::<S>()?)?
+    }
+}
+
 /// A check: metadata and its function.
 pub struct Check {
     pub id: &'static str,

@@ -49,8 +49,9 @@ pub const DEADLINE_MARGIN: Duration = Duration::from_secs(30);
 impl RunOptions {
     /// Sets [`RunOptions::deadline`] from the invocation's deadline (epoch milliseconds, as the
     /// Lambda runtime gives it) and the clock now.
-    /// A deadline that is not in the future is not one Lambda would send (an emulator's
-    /// placeholder): it is ignored rather than cutting every run short.
+    /// A deadline that is not in the future is not one Lambda would send (cargo-lambda's emulator
+    /// sends a duration, 600000, where Lambda sends epoch milliseconds): it is ignored rather than
+    /// cutting every run short.
     pub fn with_deadline_ms(mut self, deadline_epoch_ms: u64, now: std::time::SystemTime) -> Self {
         let now_ms = now.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
         if deadline_epoch_ms <= now_ms {

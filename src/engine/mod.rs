@@ -271,7 +271,6 @@ impl Engine<'_> {
         } else {
             listed.extend(results.iter().flat_map(|a| a.errors.iter().map(|e| e.resource.clone())));
             let out_of_scope: BTreeSet<String> = results.iter().filter_map(|a| a.out_of_scope.as_ref()).map(ResourceRef::arn).collect();
-            listed.extend(out_of_scope.iter().cloned());
             match self.sweep(&complete, &listed, &out_of_scope).await {
                 Ok(swept) => results.extend(swept),
                 Err(e) => report.audit_errors.push(e),
@@ -450,9 +449,7 @@ impl Engine<'_> {
 
     /// Resolves the findings of a resource that left the audit's scope ("out of scope").
     async fn leave_scope(&self, r: &ResourceRef) -> Audited {
-        let mut out = self.record(r, Verdict::ResolveAll(findings::RESOLVED_OUT_OF_SCOPE)).await;
-        out.skipped = out.errors.is_empty();
-        out
+        self.record(r, Verdict::ResolveAll(findings::RESOLVED_OUT_OF_SCOPE)).await
     }
 
     /// Reconciles with the store and commits, re-reading on conflict.

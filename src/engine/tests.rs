@@ -83,22 +83,16 @@ struct World {
 #[derive(Default)]
 struct Fake(Mutex<World>);
 
+fn fake_error(kind: AwsErrorKind, code: &str, message: &str) -> AwsError {
+    AwsError { operation: Operation { service: "fake", name: "DescribeThings" }, kind, code: Some(code.into()), message: message.into() }
+}
+
 fn throttled() -> AwsError {
-    AwsError {
-        operation: Operation { service: "fake", name: "DescribeThings" },
-        kind: AwsErrorKind::Throttled,
-        code: Some("Throttling".into()),
-        message: "slow down".into(),
-    }
+    fake_error(AwsErrorKind::Throttled, "Throttling", "slow down")
 }
 
 fn malformed() -> AwsError {
-    AwsError {
-        operation: Operation { service: "fake", name: "DescribeThings" },
-        kind: AwsErrorKind::Other,
-        code: Some("MalformedPolicyDocument".into()),
-        message: "the thing's document does not parse".into(),
-    }
+    fake_error(AwsErrorKind::Other, "MalformedPolicyDocument", "the thing's document does not parse")
 }
 
 impl Fake {

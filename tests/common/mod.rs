@@ -37,6 +37,15 @@ pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
 }
 
+/// Waits until something listens on a loopback port; `what` names it if it never does.
+pub fn wait_for_port(port: u16, within: Duration, what: &str) {
+    let deadline = Instant::now() + within;
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "{what} on port {port}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// A moto server process, stopped on drop.
 pub struct Moto {
     child: Child,
@@ -54,11 +63,7 @@ impl Moto {
             .spawn()
             .expect("start moto_server");
         let endpoint = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "moto did not start on port {port}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        wait_for_port(port, Duration::from_secs(30), "moto did not start");
         Moto { child, endpoint }
     }
 }
@@ -366,11 +371,7 @@ impl Watch {
             .process_group(0)
             .spawn()
             .expect("start cargo lambda watch");
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "cargo lambda watch did not listen on {port}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        wait_for_port(port, Duration::from_secs(60), "cargo lambda watch did not listen");
         let mut function = Command::new(bootstrap_bin());
         function
             .env_clear()
@@ -444,11 +445,7 @@ impl Proxy {
             .stderr(Stdio::null())
             .spawn()
             .expect("start the fault proxy");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "the fault proxy did not listen on {port}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        wait_for_port(port, Duration::from_secs(20), "the fault proxy did not listen");
         Proxy { child, port, endpoint: format!("http://127.0.0.1:{port}") }
     }
 

@@ -235,11 +235,7 @@ async fn read_versioning(client: &aws_sdk_s3::Client, name: &str) -> Result<Vers
 /// `None` when the body is not such a document (then the read failed: a body that cannot be
 /// understood is never "versioning off").
 fn versioning_from_xml(body: &str) -> Option<Versioning> {
-    let body = body.trim_start();
-    let root = body.strip_prefix("<?xml").map_or(body, |rest| rest.split_once("?>").map_or("", |(_, r)| r.trim_start()));
-    let name = root.strip_prefix('<')?.split(|c: char| c.is_whitespace() || c == '>' || c == '/').next()?;
-    let self_closing = root.split_once('>').is_some_and(|(tag, _)| tag.ends_with('/'));
-    if !name.contains("Versioning") || !(self_closing || body.contains(&format!("</{name}>"))) {
+    if !crate::aws::xml_root(body)?.contains("Versioning") {
         return None;
     }
     let status = body.split_once("<Status>").and_then(|(_, rest)| rest.split_once("</Status>")).map(|(s, _)| s.trim());

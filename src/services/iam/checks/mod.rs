@@ -32,37 +32,15 @@ use crate::services::iam::snapshot::{Account, ManagedPolicy, NamedPolicy, Princi
 use chrono::{DateTime, Utc};
 use std::any::Any;
 
-/// A check over a user's credentials: not evaluated when they were not read, and versioned by when
-/// AWS produced them (the credential report's generation time), so an old report never overturns
-/// what a newer read saw.
-pub struct OnCredentials(pub fn(&Principal, &Context) -> Option<Outcome>);
-
-impl Evaluate for OnCredentials {
-    fn evaluate(&self, subject: &dyn Any, ctx: &Context) -> Option<Outcome> {
-        let p = subject.downcast_ref::<Principal>()?;
-        p.credentials.as_ref()?;
-        (self.0)(p, ctx)
-    }
-
-    fn produced_at(&self, subject: &dyn Any) -> Option<DateTime<Utc>> {
-        subject.downcast_ref::<Principal>()?.credentials.as_ref()?.produced_at
-    }
+/// When a user's credentials were produced (the credential report's generation time), for
+/// [`crate::check::OnPart`]; `None` when they were not read.
+pub fn credentials_produced(p: &Principal) -> Option<Option<DateTime<Utc>>> {
+    p.credentials.as_ref().map(|c| c.produced_at)
 }
 
-/// A check over the root user's credentials (the credential report's root row), versioned by the
-/// report's generation time.
-pub struct OnRoot(pub fn(&Account, &Context) -> Option<Outcome>);
-
-impl Evaluate for OnRoot {
-    fn evaluate(&self, subject: &dyn Any, ctx: &Context) -> Option<Outcome> {
-        let a = subject.downcast_ref::<Account>()?;
-        a.root.as_ref()?;
-        (self.0)(a, ctx)
-    }
-
-    fn produced_at(&self, subject: &dyn Any) -> Option<DateTime<Utc>> {
-        subject.downcast_ref::<Account>()?.root.as_ref()?.produced_at
-    }
+/// When the root user's credentials were produced (the report's root row); `None` when not read.
+pub fn root_produced(a: &Account) -> Option<Option<DateTime<Utc>>> {
+    a.root.as_ref().map(|r| r.produced_at)
 }
 
 /// Policy documents to lint, with every policy that governs the same principal, whose Deny

@@ -1,6 +1,6 @@
 //! `iam_root_access_key`: the root user has an active access key.
 
-use crate::check::{Check, Context, Outcome};
+use crate::check::{Check, Context, OnPart, Outcome};
 use crate::model::Severity;
 use crate::services::iam::snapshot::Account;
 
@@ -14,7 +14,7 @@ pub static CHECK: Check = Check {
     remediation: "Sign in as root, delete the access keys under Security credentials, and use IAM roles instead.",
     remediation_cli: "aws iam get-account-summary --query SummaryMap.AccountAccessKeysPresent",
     compliance: &["IAM.4", "CIS 1.4"],
-    eval: &super::OnRoot(eval),
+    eval: &OnPart { produced: super::root_produced, eval },
     advice: None,
 };
 

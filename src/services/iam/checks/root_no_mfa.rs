@@ -1,6 +1,6 @@
 //! `iam_root_no_mfa`: the root user has no MFA device.
 
-use crate::check::{Check, Context, Outcome};
+use crate::check::{Check, Context, OnPart, Outcome};
 use crate::model::Severity;
 use crate::services::iam::snapshot::Account;
 
@@ -14,7 +14,7 @@ pub static CHECK: Check = Check {
     remediation: "Sign in as root and register a hardware or virtual MFA device.",
     remediation_cli: "aws iam get-account-summary --query SummaryMap.AccountMFAEnabled",
     compliance: &["IAM.9", "CIS 1.5"],
-    eval: &super::OnRoot(eval),
+    eval: &OnPart { produced: super::root_produced, eval },
     advice: None,
 };
 

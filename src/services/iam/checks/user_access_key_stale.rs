@@ -1,6 +1,6 @@
 //! `iam_user_access_key_stale`: an active access key is older than `KEY_MAX_AGE_DAYS`.
 
-use crate::check::{Check, Context, Outcome};
+use crate::check::{Check, Context, OnPart, Outcome};
 use crate::model::Severity;
 use crate::services::iam::snapshot::Principal;
 
@@ -14,7 +14,7 @@ pub static CHECK: Check = Check {
     remediation: "Create a new key, move its users over, then deactivate and delete the old one.",
     remediation_cli: "aws iam list-access-keys --user-name {id}",
     compliance: &["IAM.3", "CIS 1.14"],
-    eval: &super::OnCredentials(eval),
+    eval: &OnPart { produced: super::credentials_produced, eval },
     advice: Some(|f| format!("Rotate the access key: create a new one, switch its users, delete the old one ({}).", f.detail)),
 };
 

@@ -1,6 +1,6 @@
 //! `iam_user_console_no_mfa`: a user can sign in to the console with a password alone.
 
-use crate::check::{Check, Context, Outcome};
+use crate::check::{Check, Context, OnPart, Outcome};
 use crate::model::Severity;
 use crate::services::iam::snapshot::Principal;
 
@@ -14,7 +14,7 @@ pub static CHECK: Check = Check {
     remediation: "Enable an MFA device for the user (or remove the console password if it is not needed).",
     remediation_cli: "aws iam delete-login-profile --user-name {id}",
     compliance: &["IAM.5", "CIS 1.10"],
-    eval: &super::OnCredentials(eval),
+    eval: &OnPart { produced: super::credentials_produced, eval },
     advice: Some(|_| "Require MFA: enable an MFA device, or remove the console password if it is not needed.".into()),
 };
 

@@ -1,6 +1,6 @@
 //! `iam_user_inactive`: a user's credentials have not been used for `INACTIVE_DAYS`.
 
-use crate::check::{Check, Context, Outcome};
+use crate::check::{Check, Context, OnPart, Outcome};
 use crate::model::Severity;
 use crate::services::iam::snapshot::Principal;
 
@@ -15,7 +15,7 @@ pub static CHECK: Check = Check {
                   or delete the user.",
     remediation_cli: "aws iam delete-login-profile --user-name {id}",
     compliance: &["IAM.8", "IAM.22", "CIS 1.12"],
-    eval: &super::OnCredentials(eval),
+    eval: &OnPart { produced: super::credentials_produced, eval },
     advice: Some(|f| format!("Remove unused credentials (console password, access keys) or delete the user ({}).", f.detail)),
 };
 

@@ -1,6 +1,6 @@
 //! `iam_user_multiple_active_keys`: a user has two active access keys.
 
-use crate::check::{Check, Context, Outcome};
+use crate::check::{Check, Context, OnPart, Outcome};
 use crate::model::Severity;
 use crate::services::iam::snapshot::Principal;
 
@@ -14,7 +14,7 @@ pub static CHECK: Check = Check {
     remediation: "Find which key is still in use (last-used date), deactivate the other, then delete it.",
     remediation_cli: "aws iam list-access-keys --user-name {id}",
     compliance: &["CIS 1.13"],
-    eval: &super::OnCredentials(eval),
+    eval: &OnPart { produced: super::credentials_produced, eval },
     advice: Some(|_| "Remove the unused access key: deactivate the one not used recently, then delete it.".into()),
 };
 
