@@ -122,9 +122,17 @@ async fn seed(w: &World) -> usize {
     user(&iam, "dev-cond-ip").await;
     inline_user(&iam, "dev-cond-ip", "keys", json!([{"Effect":"Allow","Action":"iam:CreateAccessKey","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}}])).await;
     user(&iam, "dev-split").await;
-    inline_user(&iam, "dev-split", "pass", json!([{"Effect":"Allow","Action":"iam:PassRole","Resource":"arn:aws:iam::123456789012:role/worker-*"}])).await;
+    inline_user(&iam, "dev-split", "pass", json!([{"Effect":"Allow","Action":"iam:PassRole","Resource":"arn:aws:iam::123456789012:role/batch-*"}])).await;
     inline_user(&iam, "dev-split", "run", json!([{"Effect":"Allow","Action":"ec2:RunInstances","Resource":"arn:aws:ec2:*:123456789012:instance/*"}])).await;
-    entities += 11;
+    // The roles a limited PassRole names decide the path: batch-runner exists, trusts EC2 and is
+    // not privileged (HIGH); the worker roles trust only Lambda; no ghost role exists.
+    role(&iam, "batch-runner", &service_trust("ec2.amazonaws.com")).await;
+    for (name, roles) in [("dev-lambda-roles", "worker-*"), ("dev-ghost", "ghost-*")] {
+        user(&iam, name).await;
+        let pass = json!([{"Effect":"Allow","Action":"iam:PassRole","Resource":format!("arn:aws:iam::123456789012:role/{roles}")}, {"Effect":"Allow","Action":"ec2:RunInstances","Resource":"arn:aws:ec2:*:123456789012:instance/*"}]);
+        inline_user(&iam, name, "pass", pass).await;
+    }
+    entities += 14;
 
     // Groups.
     for (group, policy, member) in [("admins", ADMIN, "group-admin"), ("power", "arn:aws:iam::aws:policy/IAMFullAccess", "iam-operator")] {
@@ -227,7 +235,7 @@ fn expected_now() -> BTreeSet<Row> {
         ("user/dev-notaction", "iam_policy_wildcard_resource_unconditioned", Open, Medium),
         ("user/dev-cond-always", "iam_privilege_escalation", Open, Critical),
         ("user/dev-cond-ip", "iam_privilege_escalation", Open, High),
-        ("user/dev-split", "iam_privilege_escalation", Open, Critical),
+        ("user/dev-split", "iam_privilege_escalation", Open, High),
         ("group/admins", "iam_admin_access", Open, Critical),
         ("user/group-admin", "iam_admin_access", Open, Critical),
         ("group/power", "iam_broad_managed_policy", Open, High),
@@ -272,7 +280,7 @@ async fn full_scan_reports_exactly_the_expected_iam_findings() {
     let ip = find("user/dev-cond-ip", "iam_privilege_escalation");
     assert!(ip.detail.contains("IpAddress aws:SourceIp = 203.0.113.0/24"), "{}", ip.detail);
     let split = find("user/dev-split", "iam_privilege_escalation");
-    assert!(split.detail.contains("PassRole+EC2RunInstances"), "{}", split.detail);
+    assert_eq!(split.detail, "escalation paths: PassRole+EC2RunInstances (through role batch-runner)");
     let admin = find("user/admin-alice", "iam_admin_access");
     assert!(admin.detail.contains("AdministratorAccess"), "{}", admin.detail);
     assert!(admin.risk_score.unwrap() > find("group/admins", "iam_admin_access").risk_score.unwrap(), "console exposure raises the score");
@@ -437,6 +445,56 @@ async fn each_event_family_rereads_only_its_entity() {
     assert_eq!(iam_ops(&r), ops(&["GetUser"]));
     assert_eq!(r.resources_deleted, 1);
     assert!(w.items().await.iter().filter(|f| f.resource_id == "leaver").all(|f| f.status == Resolved));
+}
+
+/// A PassRole limited to named roles is judged against the account's roles on an event as on a
+/// full scan: the event lists the roles (ListRoles) and reads those the principal may pass.
+#[tokio::test]
+async fn pass_role_reach_is_judged_alike_by_scan_and_event() {
+    let w = World::new().await;
+    let iam = iam(&w);
+    role(&iam, "app-batch", &service_trust("ec2.amazonaws.com")).await;
+    iam.put_role_policy()
+        .role_name("app-batch")
+        .policy_name("queue")
+        .policy_document(doc(json!([{"Effect":"Allow","Action":"sqs:ReceiveMessage","Resource":"arn:aws:sqs:us-east-1:123456789012:jobs"}])))
+        .send()
+        .await
+        .unwrap();
+    user(&iam, "deployer").await;
+    let pass = |roles: &str| {
+        json!([
+            {"Effect":"Allow","Action":"iam:PassRole","Resource":format!("arn:aws:iam::123456789012:role/{roles}")},
+            {"Effect":"Allow","Action":"ec2:RunInstances","Resource":"arn:aws:ec2:*:123456789012:instance/*"}
+        ])
+    };
+    inline_user(&iam, "deployer", "deploy", pass("app-*")).await;
+    let vigil = w.vigil(w.only(&["iam"]));
+    let escalation = |findings: &[Finding]| findings.iter().find(|f| f.resource_id == "deployer" && f.check_id == "iam_privilege_escalation").cloned();
+
+    vigil.handle(&json!({"scan":"full"}), &RunOptions::default()).await.unwrap();
+    let scanned = escalation(&w.items().await).expect("scan finds the path");
+    assert_eq!((scanned.severity, scanned.detail.as_str()), (High, "escalation paths: PassRole+EC2RunInstances (through role app-batch)"));
+
+    // The role becomes an administrator; the next event on the user sees it, through ListRoles.
+    iam.attach_role_policy().role_name("app-batch").policy_arn(ADMIN).send().await.unwrap();
+    inline_user(&iam, "deployer", "deploy", pass("app-*")).await;
+    let r = vigil.handle(&iam_event("PutUserPolicy", json!({"userName":"deployer","policyName":"deploy"})), &RunOptions::default()).await.unwrap();
+    assert!(iam_ops(&r).contains("iam:ListRoles") && iam_ops(&r).contains("iam:GetRole"), "{:?}", iam_ops(&r));
+    let f = escalation(&r.findings).unwrap();
+    assert_eq!((f.severity, f.detail.as_str()), (Critical, "escalation paths: PassRole+EC2RunInstances (through role app-batch (privileged))"));
+
+    // Limited to roles that do not exist: no path, and the finding resolves.
+    inline_user(&iam, "deployer", "deploy", pass("ghost-*")).await;
+    let r = vigil.handle(&iam_event("PutUserPolicy", json!({"userName":"deployer","policyName":"deploy"})), &RunOptions::default()).await.unwrap();
+    assert!(iam_ops(&r).contains("iam:ListRoles"));
+    assert_eq!(escalation(&w.items().await).unwrap().status, Resolved);
+
+    // PassRole on every role does not depend on which roles exist: no listing.
+    inline_user(&iam, "deployer", "deploy", pass("*")).await;
+    let r = vigil.handle(&iam_event("PutUserPolicy", json!({"userName":"deployer","policyName":"deploy"})), &RunOptions::default()).await.unwrap();
+    assert!(!iam_ops(&r).contains("iam:ListRoles"));
+    assert_eq!(escalation(&r.findings).unwrap().severity, Critical);
 }
 
 #[tokio::test]

@@ -36,7 +36,7 @@ fn offline_decisions_and_checks() {
     assert!(failed.iter().any(|f| f["check"] == "iam_privilege_escalation" && f["detail"].as_str().unwrap().contains("PassRole+EC2RunInstances")), "{out}");
     let read = policy(&dir, "read.json", r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::reports/*"}"#);
     let (code, out, _) = offline(&["--policy", &read, "--check"]);
-    assert_eq!((code, out.lines().last()), (0, Some("5 checks evaluated, 0 failed")), "{out}");
+    assert_eq!((code, out.lines().last()), (0, Some("6 checks evaluated, 0 failed")), "{out}");
 
     let (code, _, err) = offline(&["--policy", &dir.path().join("missing.json").display().to_string(), "--check"]);
     assert_eq!(code, 1);
@@ -58,4 +58,82 @@ async fn a_live_users_policies() {
     assert_eq!(out, "denied implicitly: no statement allows it\n");
     let (ok, _, err) = cli(&w, &["simulate", "--principal", &format!("arn:aws:iam::{ACCOUNT}:user/nobody"), "--check"], &[]);
     assert!(!ok && err.contains("does not exist"), "{err}");
+}
+
+/// Measurement, not a gate: how the IAM reference changed the write checks' verdicts on AWS's own
+/// managed policies. `scripts/managed-policy-verdicts` runs it on the set moto ships.
+#[test]
+#[ignore = "needs VIGIL_MANAGED_POLICIES; run by scripts/managed-policy-verdicts"]
+fn managed_policy_verdicts() {
+    use vigil::policy::glob::is_universal;
+    use vigil::policy::{Effect, PolicyDocument};
+    use vigil::services::iam::checks::policy_wildcard_resource_unconditioned::looks_like_write;
+    use vigil::services::iam::simulate;
+
+    let path = std::env::var("VIGIL_MANAGED_POLICIES").expect("VIGIL_MANAGED_POLICIES: a JSON map of policy name to {Document}");
+    let all: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let settings = vigil::config::Settings::default();
+    let ctx = vigil::check::Context::new(&settings, "000000000000", "aws", chrono::Utc::now());
+    // The verdict before the reference: any Allow of an action named like a write (or any
+    // NotAction) on `*` with no condition.
+    let by_verbs = |doc: &PolicyDocument| {
+        doc.statements.iter().any(|s| {
+            let on_everything = s.resource.as_ref().is_some_and(|r| r.iter().any(|x| is_universal(x)));
+            let writes = match (&s.action, &s.not_action) {
+                (Some(a), _) => a.iter().any(|x| looks_like_write(x)),
+                (None, Some(_)) => true,
+                _ => false,
+            };
+            s.effect == Effect::Allow && !s.has_condition() && on_everything && writes
+        })
+    };
+    let (mut parsed, mut before, mut after, mut unscopable, mut moved) = (0, 0, 0, 0, 0);
+    let (mut gained, mut lost): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
+    for (name, entry) in &all {
+        let Ok(doc) = serde_json::from_value::<PolicyDocument>(entry["Document"].clone()) else { continue };
+        parsed += 1;
+        let old = by_verbs(&doc);
+        let p = simulate::offline_principal(vec![(name.clone(), doc)], None, "000000000000");
+        let results = simulate::check(&p, &ctx);
+        let failed = |id: &str| results.iter().any(|(c, o)| c.id == id && o.is_fail());
+        let new = failed("iam_policy_wildcard_resource_unconditioned");
+        let detail = results
+            .iter()
+            .find_map(|(c, o)| match o {
+                vigil::check::Outcome::Fail(f) if c.id == "iam_policy_wildcard_resource_unconditioned" => Some(f.detail.clone()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        let guessed: Vec<String> = p.permissions.iter().flat_map(|perms| &perms.inline).flat_map(|np| np.document.statements.iter())
+            .flat_map(|s| s.action.iter().flat_map(|a| a.iter()))
+            .filter(|a| looks_like_write(a) && !vigil::policy::actions::catalogue().matching(a).actions.iter().any(|x| x.levels.changes()))
+            .take(3)
+            .cloned()
+            .collect();
+        before += old as usize;
+        after += new as usize;
+        unscopable += failed("iam_policy_unscopable_write_unconditioned") as usize;
+        match (old, new) {
+            (false, true) => gained.push(format!("{name}: {}", detail.split(" allows ").nth(1).unwrap_or(&detail))),
+            (true, false) if failed("iam_policy_unscopable_write_unconditioned") => moved += 1,
+            (true, false) => lost.push(format!("{name}: {} (not writes)", guessed.join(", "))),
+            _ => {}
+        }
+    }
+    println!("{parsed} AWS managed policies read ({} in the file)", all.len());
+    println!("iam_policy_wildcard_resource_unconditioned: {before} fail by action-name verbs, {after} fail by the IAM reference");
+    println!(
+        "verdict changed on {} policies: {} now fail; {} now pass, because their writes cannot be limited to a resource \
+         (reported by the new check instead): {moved}, because the actions named like writes are reads: {}",
+        gained.len() + lost.len() + moved,
+        gained.len(),
+        lost.len() + moved,
+        lost.len()
+    );
+    println!("iam_policy_unscopable_write_unconditioned (new): {unscopable} fail");
+    println!("now fail, e.g.:");
+    gained.iter().step_by((gained.len() / 5).max(1)).take(5).for_each(|g| println!("  {g}"));
+    println!("now pass, e.g.:");
+    lost.iter().step_by((lost.len() / 5).max(1)).take(5).for_each(|l| println!("  {l}"));
+    assert!(parsed > 0);
 }

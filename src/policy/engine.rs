@@ -30,6 +30,15 @@ pub enum Scope {
     Any,
     /// Every one (e.g. "every role in the account").
     All,
+    /// None: the action cannot be limited to a resource (the IAM reference lists no resource type
+    /// for it), so IAM matches statements against the literal resource `*`, and only a statement
+    /// whose pattern matches that string applies. `Request.resource` is ignored.
+    Unscoped,
+}
+
+/// Whether a resource pattern matches the literal `*` an unscoped action is requested on.
+fn matches_unscoped(pattern: &str) -> bool {
+    glob::matches(pattern, "*", glob::Case::Sensitive)
 }
 
 /// "Action on resource", where the resource may be a pattern standing for a set of ARNs.
@@ -160,12 +169,14 @@ fn allow_reaches(s: &Statement, req: &Request) -> bool {
         return list.iter().any(|p| match req.scope {
             Scope::Any => glob::resource_intersects(p, req.resource),
             Scope::All => glob::resource_covers(p, req.resource),
+            Scope::Unscoped => matches_unscoped(p),
         });
     }
     if let Some(list) = &s.not_resource {
         return match req.scope {
             Scope::Any => !list.iter().any(|p| glob::resource_covers(p, req.resource)),
             Scope::All => !list.iter().any(|p| glob::resource_intersects(p, req.resource)),
+            Scope::Unscoped => !list.iter().any(|p| matches_unscoped(p)),
         };
     }
     true
@@ -178,12 +189,14 @@ fn deny_removes(s: &Statement, req: &Request) -> bool {
         return list.iter().any(|p| match req.scope {
             Scope::Any => glob::resource_covers(p, req.resource),
             Scope::All => glob::resource_intersects(p, req.resource),
+            Scope::Unscoped => matches_unscoped(p),
         });
     }
     if let Some(list) = &s.not_resource {
         return match req.scope {
             Scope::Any => !list.iter().any(|p| glob::resource_intersects(p, req.resource)),
             Scope::All => !list.iter().any(|p| glob::resource_covers(p, req.resource)),
+            Scope::Unscoped => !list.iter().any(|p| matches_unscoped(p)),
         };
     }
     true
@@ -334,6 +347,20 @@ mod tests {
     }
 
     const ALLOW_CPV: &str = r#"{"Effect":"Allow","Action":"iam:CreatePolicyVersion","Resource":"*"}"#;
+
+    #[test]
+    fn an_unscoped_action_is_granted_only_by_statements_on_star() {
+        let req = Request { action: "glue:CreateDevEndpoint", resource: "*", scope: Scope::Unscoped, context: &[] };
+        let decided = |statements: &str| decide(&set(&[("p", doc(statements))]), &req, now()).is_some();
+        let on = |resource: &str| format!(r#"{{"Effect":"Allow","Action":"glue:CreateDevEndpoint","Resource":"{resource}"}}"#);
+        assert!(decided(&on("*")));
+        assert!(!decided(&on("arn:aws:glue:*:123456789012:devEndpoint/*")), "an ARN never matches an unscoped request");
+        assert!(
+            decided(r#"{"Effect":"Allow","Action":"glue:*","Resource":"*"},{"Effect":"Deny","Action":"glue:*","Resource":"arn:aws:glue:*:*:devEndpoint/x"}"#),
+            "a Deny on an ARN does not apply either"
+        );
+        assert!(!decided(r#"{"Effect":"Allow","Action":"glue:*","Resource":"*"},{"Effect":"Deny","Action":"glue:*","NotResource":"arn:aws:glue:*:*:devEndpoint/x"}"#));
+    }
 
     #[test]
     fn allow_grants_and_nothing_is_default_deny() {

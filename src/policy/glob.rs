@@ -19,18 +19,23 @@ fn chars(s: &str, case: Case) -> Vec<char> {
 
 /// Whether `text` matches `pattern`.
 pub fn matches(pattern: &str, text: &str, case: Case) -> bool {
-    let (p, t) = (chars(pattern, case), chars(text, case));
+    match_items(&chars(pattern, case), &chars(text, case), '*', '?')
+}
+
+/// The matching rule over any items: `star` matches any run, `one` any single item. Used on
+/// characters here and on the bytes of lower-cased action names in [`super::actions`].
+pub(crate) fn match_items<T: Copy + PartialEq>(p: &[T], t: &[T], star: T, one: T) -> bool {
     let (mut pi, mut ti) = (0, 0);
-    let (mut star, mut mark) = (None, 0);
+    let (mut last_star, mut mark) = (None, 0);
     while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+        if pi < p.len() && (p[pi] == one || p[pi] == t[ti]) {
             pi += 1;
             ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
+        } else if pi < p.len() && p[pi] == star {
+            last_star = Some(pi);
             mark = ti;
             pi += 1;
-        } else if let Some(s) = star {
+        } else if let Some(s) = last_star {
             pi = s + 1;
             mark += 1;
             ti = mark;
@@ -38,7 +43,7 @@ pub fn matches(pattern: &str, text: &str, case: Case) -> bool {
             return false;
         }
     }
-    p[pi..].iter().all(|&c| c == '*')
+    p[pi..].iter().all(|&c| c == star)
 }
 
 /// Whether some string matches both patterns.

@@ -1,6 +1,7 @@
 //! IAM policy language: parsed documents (bucket, identity, trust and boundary policies) and, in
 //! [`engine`], the decision "may this principal do this action on this resource". Pure.
 
+pub mod actions;
 pub mod engine;
 pub mod glob;
 
@@ -182,6 +183,19 @@ pub struct PolicyDocument {
 impl PolicyDocument {
     pub fn parse(text: &str) -> Result<Self, serde_json::Error> {
         serde_json::from_str(text)
+    }
+
+    /// Whether this trust policy lets the AWS service principal `service` (`ec2.amazonaws.com`)
+    /// assume the role: an Allow of `sts:AssumeRole` that names the service or applies to anyone.
+    pub fn trusts_service(&self, service: &str) -> bool {
+        self.statements.iter().any(|s| {
+            let names = |m: &BTreeMap<String, OneOrMany<String>>| {
+                m.get("Service").is_some_and(|v| v.iter().any(|x| x.eq_ignore_ascii_case(service)))
+            };
+            s.effect == Effect::Allow
+                && s.covers_action("sts:AssumeRole")
+                && (s.applies_to_anyone() || matches!(&s.principal, Some(Principal::Map(m)) if names(m)))
+        })
     }
 
     /// Parses a document as IAM returns it: URL-encoded JSON (RFC 3986). Text that is already JSON

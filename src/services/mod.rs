@@ -85,4 +85,15 @@ mod tests {
             assert!(s.events().iter().all(|e| e.source == source), "{}'s event rows name another source", s.name());
         }
     }
+
+    #[test]
+    fn every_permission_vigil_asks_for_is_an_action_of_the_iam_reference() {
+        let reference = crate::policy::actions::catalogue();
+        let own = all().iter().flat_map(|s| s.info().permissions.iter()).chain(crate::aws::OWN_PERMISSIONS.iter());
+        for (op, actions) in own {
+            for action in actions.iter() {
+                assert!(reference.lookup(action).is_some(), "{op} asks for {action}, which the IAM reference does not list");
+            }
+        }
+    }
 }

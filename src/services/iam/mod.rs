@@ -275,15 +275,25 @@ impl Service for Iam {
             let cache = cx.state::<PolicyCache>();
             let kind = r.kind;
             if kind == USER {
-                vec![Self::entity(r.clone(), read::read_user(cx.clients, &cache, &r.id, target.focus).await)]
+                let mut read = read::read_user(cx.clients, &cache, &r.id, target.focus).await;
+                if let Ok(found) = &mut read {
+                    Self::reach(cx, &cache, found).await;
+                }
+                vec![Self::entity(r.clone(), read)]
             } else if kind == ROLE {
                 if role_exempt(cx.settings, &r.id) {
                     return vec![Read::OutOfScope(r.clone())];
                 }
-                vec![Self::entity(r.clone(), read::read_role(cx.clients, &cache, &r.id).await)]
+                let mut read = read::read_role(cx.clients, &cache, &r.id).await;
+                if let Ok(found) = &mut read {
+                    Self::reach(cx, &cache, found).await;
+                }
+                vec![Self::entity(r.clone(), read)]
             } else if kind == GROUP {
                 match read::read_group(cx.clients, &cache, &r.id).await {
                     Ok((read, members)) => {
+                        let mut read = read;
+                        Self::reach(cx, &cache, &mut read).await;
                         let mut out = vec![Self::entity(r.clone(), Ok(read))];
                         if target.focus.governed {
                             out.extend(members.into_iter().map(|m| self.follow(r, USER, m)));
@@ -308,6 +318,23 @@ impl Service for Iam {
 }
 
 impl Iam {
+    /// For a principal that may pass some roles but not every role, lists the account's roles
+    /// (reading those it may pass in full), so the escalation check judges which exist, trust the
+    /// service and are privileged, as a full scan does. A failed listing leaves the reach
+    /// unjudged: the path is then reported as the policies stand.
+    async fn reach(cx: &ReadCx<'_>, cache: &PolicyCache, read: &mut EntityRead) {
+        let EntityRead::Found { principal, .. } = read else { return };
+        let ctx = crate::check::Context::new(cx.settings, cx.account_id, cx.partition(), chrono::Utc::now());
+        if !checks::privilege_escalation::pass_role_is_limited(principal, &ctx) {
+            return;
+        }
+        let listed = read::roles_reached(cx.clients, cache, |arn| checks::privilege_escalation::may_pass(principal, arn, &ctx)).await;
+        match listed {
+            Ok(roles) => principal.roles = Some(roles.into()),
+            Err(e) => tracing::warn!(principal = %principal.arn, error = %e.explain(), "roles not listed; PassRole reach not judged"),
+        }
+    }
+
     /// A customer managed policy, and (for a policy change) the principals it governs. An AWS
     /// managed policy is nothing of ours to fix, but its principals are.
     async fn read_policy(&self, cx: &ReadCx<'_>, cache: &PolicyCache, target: &Target) -> Vec<Read> {

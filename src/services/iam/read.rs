@@ -270,10 +270,62 @@ pub async fn inventory(clients: &Clients, account_id: &str, partition: &str) -> 
         }
         inv.principals.push(principal);
     }
+    // Every principal sees the account's roles, for a PassRole limited to some of them; only a
+    // complete role listing can show that a named role does not exist.
+    if !details.incomplete.contains(&crate::services::iam::ROLE) {
+        let roles: std::sync::Arc<[Principal]> =
+            inv.principals.iter().filter(|p| p.kind == crate::services::iam::ROLE).cloned().collect();
+        for p in &mut inv.principals {
+            p.roles = Some(roles.clone());
+        }
+    }
     inv.policies = details.local;
     inv.failures.extend(details.failures);
     inv.incomplete = details.incomplete;
     Ok(inv)
+}
+
+/// How many roles one event read reads in full for a PassRole's reach; the rest keep only their
+/// trust policy, and their permissions count as unknown (privileged).
+const REACHED_ROLE_READS: usize = 20;
+
+/// The account's roles for judging a PassRole limited to some of them: every role (ListRoles) with
+/// its trust policy, and the permissions of up to [`REACHED_ROLE_READS`] roles `reaches` selects.
+/// `Err` when the listing fails or names a role without its name or ARN: then nothing shows that a
+/// role does not exist.
+pub async fn roles_reached(clients: &Clients, cache: &PolicyCache, reaches: impl Fn(&str) -> bool) -> Result<Vec<Principal>, AwsError> {
+    let op = Operation::of::<aws_sdk_iam::operation::list_roles::ListRolesError>();
+    let mut roles = Vec::new();
+    let mut pages = client(clients).list_roles().into_paginator().items().send();
+    while let Some(role) = pages.next().await {
+        let role = role.map_err(|e| classify(&e))?;
+        if role.role_name().is_empty() || role.arn().is_empty() {
+            return Err(missing(op, "a role's name or ARN"));
+        }
+        let mut p = Principal::new(crate::services::iam::ROLE, role.role_name(), role.arn());
+        p.path = role.path().to_string();
+        // A trust policy that does not parse is left unknown: the role may trust any service.
+        let trust = trust_policy(op, role.assume_role_policy_document()).ok();
+        p.role = Some(RoleInfo { trust, max_session_seconds: role.max_session_duration(), last_used: None });
+        roles.push(p);
+    }
+    let wanted: Vec<String> = roles.iter().filter(|r| reaches(&r.arn)).take(REACHED_ROLE_READS).map(|r| r.name.clone()).collect();
+    let mut read: HashMap<String, Permissions> = futures::stream::iter(wanted)
+        .map(|name| async move {
+            let perms = match read_role(clients, cache, &name).await {
+                Ok(EntityRead::Found { principal, failures }) if failures.is_empty() => principal.permissions,
+                _ => None,
+            };
+            (name, perms)
+        })
+        .buffer_unordered(POLICY_READS)
+        .filter_map(|(name, perms)| async move { perms.map(|p| (name, p)) })
+        .collect()
+        .await;
+    for r in &mut roles {
+        r.permissions = read.remove(&r.name);
+    }
+    Ok(roles)
 }
 
 /// One entity from GetAccountAuthorizationDetails, before its managed policies are resolved.

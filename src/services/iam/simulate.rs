@@ -18,11 +18,14 @@ pub fn offline_principal(policies: Vec<(String, PolicyDocument)>, boundary: Opti
 }
 
 /// The decision for `action` on `resource` under `context` (`key=value` pairs the request fixes).
-/// `None` when the principal's policies were not read.
+/// An action the IAM reference says cannot be limited to a resource is decided as IAM does, on
+/// the literal `*`, whatever resource is given. `None` when the principal's policies were not read.
 pub fn decide(p: &Principal, action: &str, resource: &str, context: &[(String, String)], now: DateTime<Utc>) -> Option<Verdict> {
     let governing = p.permissions.as_ref()?.governing();
     let context: Vec<(&str, &str)> = context.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    Some(explain(&governing.set(), &Request { action, resource, scope: Scope::Any, context: &context }, now))
+    let unscoped = crate::policy::actions::catalogue().lookup(action).is_some_and(|a| !a.scopable());
+    let scope = if unscoped { Scope::Unscoped } else { Scope::Any };
+    Some(explain(&governing.set(), &Request { action, resource, scope, context: &context }, now))
 }
 
 /// Every IAM check that evaluates on the principal's policies, with its outcome.
@@ -72,8 +75,14 @@ mod tests {
 
     #[test]
     fn tabled_cases() {
-        let cases: &[(&[&str], Option<&str>, &str, &str, &[(&str, &str)], &str)] = &[
+        // CreateDevEndpoint cannot be limited to a resource, so a grant on endpoint ARNs is void.
+        const GLUE_ENDPOINTS: &str = r#"{"Effect":"Allow","Action":["glue:CreateDevEndpoint","glue:GetDevEndpoint"],"Resource":"arn:aws:glue:*:*:devEndpoint/*"}"#;
+        /// Policies, boundary, action, resource, context, expected answer.
+        type Case<'a> = (&'a [&'a str], Option<&'a str>, &'a str, &'a str, &'a [(&'a str, &'a str)], &'a str);
+        let cases: &[Case] = &[
             (&[ALL], None, "iam:CreateUser", "*", &[], "allowed"),
+            (&[GLUE_ENDPOINTS], None, "glue:CreateDevEndpoint", "arn:aws:glue:us-east-1:123456789012:devEndpoint/e", &[], "implicit"),
+            (&[GLUE_ENDPOINTS], None, "glue:GetDevEndpoint", "arn:aws:glue:us-east-1:123456789012:devEndpoint/e", &[], "allowed"),
             (&[], None, "s3:GetObject", "arn:aws:s3:::b/k", &[], "implicit"),
             (&[S3_READ], None, "s3:GetObject", "arn:aws:s3:::b/k", &[], "allowed"),
             (&[S3_READ], None, "s3:PutObject", "arn:aws:s3:::b/k", &[], "implicit"),

@@ -7,6 +7,7 @@ use crate::policy::engine::{PolicySet, Source};
 use crate::policy::PolicyDocument;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// A policy document as attached to a principal.
 #[derive(Debug, Clone, PartialEq)]
@@ -162,6 +163,10 @@ pub struct Principal {
     pub credentials: Option<Credentials>,
     /// Roles only.
     pub role: Option<RoleInfo>,
+    /// The account's roles, for deciding which roles a `PassRole` limited to named roles can
+    /// reach: every role with its trust policy, and the permissions of those it may reach.
+    /// `None` when the roles were not listed (reachability is then not judged).
+    pub roles: Option<Arc<[Principal]>>,
 }
 
 impl Principal {
@@ -176,6 +181,7 @@ impl Principal {
             permissions: None,
             credentials: None,
             role: None,
+            roles: None,
         }
     }
 }

@@ -16,6 +16,7 @@ crate::check::checks! {
     broad_managed_policy,
     policy_service_wildcard,
     policy_wildcard_resource_unconditioned,
+    policy_unscopable_write_unconditioned,
     privilege_escalation,
     role_trust_any_principal,
     role_cross_account_no_external_id,
@@ -88,18 +89,21 @@ pub fn lint_allows(docs: &Documents, flag: impl Fn(&Statement) -> Option<String>
 /// Whether an unconditional Deny on every resource in `governing` removes every action `pattern`
 /// can match, so an Allow of it grants nothing.
 pub fn denied_everywhere(pattern: &str, governing: &[&NamedPolicy]) -> bool {
-    governing.iter().flat_map(|p| p.document.statements.iter()).any(|s| {
+    // Only unconditional Deny statements matter; they are few, so test them first (a large
+    // managed policy has thousands of Allow patterns).
+    let denies = governing.iter().flat_map(|p| p.document.statements.iter()).filter(|s| s.effect == Effect::Deny && !s.has_condition());
+    denies.into_iter().any(|s| {
         let every_resource = match (&s.resource, &s.not_resource) {
             (Some(r), _) => r.iter().any(|x| glob::is_universal(x)),
             (None, Some(_)) => false,
             (None, None) => true,
         };
-        let covers = match (&s.action, &s.not_action) {
-            (Some(a), _) => a.iter().any(|d| glob::covers(d, pattern, Case::Insensitive)),
-            (None, Some(n)) => !n.iter().any(|x| glob::intersects(x, pattern, Case::Insensitive)),
-            _ => false,
-        };
-        s.effect == Effect::Deny && !s.has_condition() && every_resource && covers
+        every_resource
+            && match (&s.action, &s.not_action) {
+                (Some(a), _) => a.iter().any(|d| glob::covers(d, pattern, Case::Insensitive)),
+                (None, Some(n)) => !n.iter().any(|x| glob::intersects(x, pattern, Case::Insensitive)),
+                _ => false,
+            }
     })
 }
 
@@ -156,6 +160,13 @@ pub(crate) mod fixtures {
     pub fn managed(arn: &str, statements: &str) -> NamedPolicy {
         let name = arn.rsplit('/').next().unwrap_or(arn);
         NamedPolicy { name: name.into(), arn: Some(arn.into()), document: doc(statements) }
+    }
+
+    /// A document check's outcome on one inline policy made of `statements`.
+    pub fn lint(eval: fn(&super::Documents, &crate::check::Context) -> Option<crate::check::Outcome>, statements: &str) -> crate::check::Outcome {
+        let own = [inline("p", statements)];
+        let governing: Vec<&NamedPolicy> = own.iter().collect();
+        eval(&super::Documents { own: &own, governing: &governing }, &crate::check::testing::ctx()).expect("documents are evaluated")
     }
 
     pub fn user(name: &str) -> Principal {

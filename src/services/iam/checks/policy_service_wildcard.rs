@@ -4,6 +4,7 @@ use crate::services::iam::checks::{denied_everywhere, lint_allows};
 use super::Documents;
 use crate::check::{Check, Context, Outcome};
 use crate::model::Severity;
+use crate::policy::actions::catalogue;
 
 pub static CHECK: Check = Check {
     id: "iam_policy_service_wildcard",
@@ -27,14 +28,25 @@ fn is_service_wildcard(pattern: &str) -> bool {
     })
 }
 
+/// How the detail describes `service:*`, from the reference: how many of the service's actions
+/// change resources or permissions. `None` for a service whose every action only reads.
+fn describe(pattern: &str) -> Option<String> {
+    let m = catalogue().matching(pattern);
+    if m.unknown {
+        return Some(format!("{pattern} (a service the IAM reference does not list)"));
+    }
+    let writes = m.actions.iter().filter(|a| a.levels.changes()).count();
+    (writes > 0).then(|| format!("{pattern} ({writes} of {} actions write)", m.actions.len()))
+}
+
 fn eval(docs: &Documents, _: &Context) -> Option<Outcome> {
     Some(lint_allows(docs, |s| {
-        let wild: Vec<&str> = s
+        let wild: Vec<String> = s
             .action
             .iter()
             .flat_map(|a| a.iter())
             .filter(|a| is_service_wildcard(a) && !denied_everywhere(a, docs.governing))
-            .map(String::as_str)
+            .filter_map(|a| describe(a))
             .collect();
         (!wild.is_empty()).then(|| wild.join(", "))
     }))
@@ -43,14 +55,11 @@ fn eval(docs: &Documents, _: &Context) -> Option<Outcome> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::services::iam::checks::fixtures::inline;
-    use crate::services::iam::snapshot::NamedPolicy;
+    use crate::services::iam::checks::fixtures::lint;
     use crate::check::testing::ctx;
 
     fn run(statement: &str) -> bool {
-        let own = [inline("p", statement)];
-        let governing: Vec<&NamedPolicy> = own.iter().collect();
-        eval(&Documents { own: &own, governing: &governing }, &ctx()).unwrap().is_fail()
+        lint(eval, statement).is_fail()
     }
 
     #[test]
@@ -62,5 +71,20 @@ mod tests {
         assert!(!run(r#"{"Effect":"Allow","Action":"*","Resource":"*"}"#), "full admin is iam_admin_access");
         assert!(!eval(&Documents { own: &[], governing: &[] }, &ctx()).unwrap().is_fail());
         assert!(!run(r#"{"Effect":"Allow","Action":"s3:*","Resource":"*"},{"Effect":"Deny","Action":"s3:*","Resource":"*"}"#), "denied");
+    }
+
+    #[test]
+    fn the_reference_counts_what_a_service_wildcard_writes() {
+        let detail = describe("s3:*").unwrap();
+        assert!(detail.starts_with("s3:* (") && detail.ends_with(" actions write)"), "{detail}");
+        assert!(describe("nosuchservice:*").unwrap().contains("does not list"));
+        let read_only = crate::policy::actions::catalogue()
+            .all()
+            .iter()
+            .map(|a| a.service)
+            .find(|svc| crate::policy::actions::catalogue().matching(&format!("{svc}:*")).actions.iter().all(|a| !a.levels.changes()));
+        if let Some(svc) = read_only {
+            assert!(!run(&format!(r#"{{"Effect":"Allow","Action":"{svc}:*","Resource":"*"}}"#)), "{svc} only reads");
+        }
     }
 }

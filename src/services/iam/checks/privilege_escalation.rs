@@ -9,6 +9,7 @@ use crate::policy::engine::{self, Grant, Request, Scope};
 use crate::services::iam::snapshot::Principal;
 use crate::services::iam::report::policies_of;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 pub static CHECK: Check = Check {
     id: "iam_privilege_escalation",
@@ -48,6 +49,11 @@ const fn any(action: &'static str, resource: &'static str) -> Need {
     Need { action, resource, scope: Scope::Any, context: &[] }
 }
 
+/// An action that cannot be limited to a resource: only a statement on `*` grants it.
+const fn unscoped(action: &'static str) -> Need {
+    Need { action, resource: "*", scope: Scope::Unscoped, context: &[] }
+}
+
 /// `iam:PassRole` of any role, to the named service: a PassRole whose `iam:PassedToService`
 /// condition excludes that service does not complete the path.
 macro_rules! pass_role_to {
@@ -63,6 +69,7 @@ const ROLE: &str = "arn:{p}:iam::{a}:role/*";
 const INSTANCE: &str = "arn:{p}:ec2:*:{a}:instance/*";
 const FUNCTION: &str = "arn:{p}:lambda:*:{a}:function:*";
 const LAUNCH_TEMPLATE: &str = "arn:{p}:ec2:*:{a}:launch-template/*";
+const PIPELINE: &str = "arn:{p}:datapipeline:*:{a}:pipeline/*";
 const AUTO_SCALING_GROUP: &str = "arn:{p}:autoscaling:*:{a}:autoScalingGroup:*:autoScalingGroupName/*";
 
 /// The path catalogue (after Rhino Security Labs' and Bishop Fox's published research).
@@ -90,11 +97,11 @@ pub static PATHS: &[Path] = &[
     },
     Path {
         name: "PassRole+LambdaCreateFunction+CreateEventSourceMapping",
-        needs: &[pass_role_to!("lambda.amazonaws.com"), any("lambda:CreateFunction", FUNCTION), any("lambda:CreateEventSourceMapping", "*")],
+        needs: &[pass_role_to!("lambda.amazonaws.com"), any("lambda:CreateFunction", FUNCTION), unscoped("lambda:CreateEventSourceMapping")],
     },
     Path {
         name: "PassRole+GlueCreateDevEndpoint",
-        needs: &[pass_role_to!("glue.amazonaws.com"), any("glue:CreateDevEndpoint", "arn:{p}:glue:*:{a}:devEndpoint/*")],
+        needs: &[pass_role_to!("glue.amazonaws.com"), unscoped("glue:CreateDevEndpoint")],
     },
     Path {
         name: "PassRole+CloudFormationCreateStack",
@@ -104,9 +111,9 @@ pub static PATHS: &[Path] = &[
         name: "PassRole+DataPipeline",
         needs: &[
             pass_role_to!("datapipeline.amazonaws.com"),
-            any("datapipeline:CreatePipeline", "*"),
-            any("datapipeline:PutPipelineDefinition", "*"),
-            any("datapipeline:ActivatePipeline", "*"),
+            unscoped("datapipeline:CreatePipeline"),
+            any("datapipeline:PutPipelineDefinition", PIPELINE),
+            any("datapipeline:ActivatePipeline", PIPELINE),
         ],
     },
     Path {
@@ -170,12 +177,73 @@ pub struct GrantedAction {
     pub grant: Grant,
 }
 
+/// A role that a `PassRole` limited to named roles can hand to the path's service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReachedRole {
+    pub name: String,
+    /// Whether the role is itself an administrator or can escalate; `None` when its permissions
+    /// were not read (then it counts as privileged).
+    pub privileged: Option<bool>,
+}
+
+/// How many reached roles a finding's detail names (the evidence lists them all).
+const ROLES_NAMED: usize = 5;
+
 /// A path the principal completes.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FoundPath {
     pub path: String,
     pub actions: Vec<GrantedAction>,
     pub conditional: bool,
+    /// For a `PassRole` limited to named roles, judged against the account's roles: the roles that
+    /// exist, may be passed, and trust the service. Empty when it reaches every role, or when the
+    /// roles were not listed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<ReachedRole>,
+}
+
+impl FoundPath {
+    /// The path hands over only roles known to be neither administrators nor able to escalate.
+    pub fn only_unprivileged_roles(&self) -> bool {
+        !self.roles.is_empty() && self.roles.iter().all(|r| r.privileged == Some(false))
+    }
+
+    fn severity(&self) -> Severity {
+        let mut s = CHECK.severity;
+        if self.conditional {
+            s = one_step_lower(s);
+        }
+        if self.only_unprivileged_roles() {
+            s = one_step_lower(s);
+        }
+        s
+    }
+
+    fn label(&self) -> String {
+        let mut notes = Vec::new();
+        if !self.roles.is_empty() {
+            let mut names: Vec<String> = self
+                .roles
+                .iter()
+                .take(ROLES_NAMED)
+                .map(|r| if r.privileged == Some(false) { r.name.clone() } else { format!("{} (privileged)", r.name) })
+                .collect();
+            if self.roles.len() > ROLES_NAMED {
+                names.push(format!("{} more", self.roles.len() - ROLES_NAMED));
+            }
+            let noun = if self.roles.len() == 1 { "role" } else { "roles" };
+            notes.push(format!("through {noun} {}", names.join(", ")));
+        }
+        if self.conditional {
+            let gates: Vec<&str> = self.actions.iter().flat_map(|a| a.grant.gates.iter().map(String::as_str)).collect();
+            notes.push(format!("only when {}", gates.join(" and ")));
+        }
+        if notes.is_empty() {
+            self.path.clone()
+        } else {
+            format!("{} ({})", self.path, notes.join("; "))
+        }
+    }
 }
 
 /// What a finding of this check records: every path found.
@@ -193,19 +261,102 @@ pub fn find(p: &Principal, ctx: &Context) -> Option<Vec<FoundPath>> {
     if engine::full_access(&set, ctx.now).is_some_and(|g| !g.is_conditional()) {
         return Some(Vec::new());
     }
+    let mut privileged: HashMap<String, Option<bool>> = HashMap::new();
     let mut found = Vec::new();
     'paths: for path in PATHS {
         let mut actions = Vec::new();
-        for need in path.needs {
+        let mut roles = Vec::new();
+        // The other steps first: a PassRole is judged role by role only for a path it completes.
+        let (passes, others): (Vec<&Need>, Vec<&Need>) = path.needs.iter().partition(|n| n.action == PASS_ROLE);
+        for need in others.into_iter().chain(passes) {
             let resource = need.resource.replace("{p}", ctx.partition).replace("{a}", &ctx.account_id);
             let req = Request { action: need.action, resource: &resource, scope: need.scope, context: need.context };
-            let Some(grant) = engine::decide(&set, &req, ctx.now) else { continue 'paths };
+            let grant = if need.action == PASS_ROLE {
+                let Some((grant, reached)) = pass_role(&set, &req, p, ctx, &mut privileged) else { continue 'paths };
+                roles = reached;
+                grant
+            } else {
+                let Some(grant) = engine::decide(&set, &req, ctx.now) else { continue 'paths };
+                grant
+            };
             actions.push(GrantedAction { action: need.action.to_string(), grant });
         }
+        // Report the steps in the path's own order.
+        actions.sort_by_key(|a| path.needs.iter().position(|n| n.action == a.action));
         let conditional = actions.iter().any(|a| a.grant.is_conditional());
-        found.push(FoundPath { path: path.name.to_string(), actions, conditional });
+        found.push(FoundPath { path: path.name.to_string(), actions, conditional, roles });
     }
     Some(found)
+}
+
+const PASS_ROLE: &str = "iam:PassRole";
+
+/// Whether the principal may pass some roles but not every role (to any service): the case in
+/// which the account's roles decide its escalation paths, so an event read lists them.
+pub fn pass_role_is_limited(p: &Principal, ctx: &Context) -> bool {
+    let Some(perms) = p.permissions.as_ref() else { return false };
+    let governing = perms.governing();
+    let set = governing.set();
+    let every = format!("arn:{}:iam::{}:role/*", ctx.partition, ctx.account_id);
+    let req = |scope| Request { action: PASS_ROLE, resource: &every, scope, context: &[] };
+    engine::decide(&set, &req(Scope::Any), ctx.now).is_some() && engine::decide(&set, &req(Scope::All), ctx.now).is_none()
+}
+
+/// Whether the principal may pass the role `arn` to some service.
+pub fn may_pass(p: &Principal, arn: &str, ctx: &Context) -> bool {
+    let Some(perms) = p.permissions.as_ref() else { return false };
+    let governing = perms.governing();
+    let req = Request { action: PASS_ROLE, resource: arn, scope: Scope::Any, context: &[] };
+    engine::decide(&governing.set(), &req, ctx.now).is_some()
+}
+
+/// Decides a path's `PassRole` step. A grant on every role completes it as it stands. A grant
+/// limited to some roles is judged against the account's roles when they were listed: only roles
+/// that exist, that the grant covers for this service, and whose trust policy lets the service
+/// assume them complete the path. `None` when no role is reachable.
+fn pass_role(
+    set: &engine::PolicySet,
+    req: &Request,
+    p: &Principal,
+    ctx: &Context,
+    privileged: &mut HashMap<String, Option<bool>>,
+) -> Option<(Grant, Vec<ReachedRole>)> {
+    if let Some(every) = engine::decide(set, &Request { scope: Scope::All, ..*req }, ctx.now) {
+        return Some((every, Vec::new()));
+    }
+    let grant = engine::decide(set, req, ctx.now)?;
+    let Some(roles) = &p.roles else { return Some((grant, Vec::new())) };
+    let service = req.context.iter().find(|(k, _)| *k == "iam:PassedToService").map(|(_, v)| *v);
+    let mut reached = Vec::new();
+    for role in roles.iter() {
+        if engine::decide(set, &Request { resource: &role.arn, scope: Scope::Any, ..*req }, ctx.now).is_none() {
+            continue;
+        }
+        let trust = role.role.as_ref().and_then(|r| r.trust.as_ref());
+        if let (Some(service), Some(trust)) = (service, trust) {
+            if !trust.trusts_service(service) {
+                continue;
+            }
+        }
+        let privileged = *privileged.entry(role.arn.clone()).or_insert_with(|| is_privileged(role, ctx));
+        reached.push(ReachedRole { name: role.name.clone(), privileged });
+    }
+    // Privileged roles first: they are what makes the path matter.
+    reached.sort_by(|a, b| ((a.privileged == Some(false)), &a.name).cmp(&((b.privileged == Some(false)), &b.name)));
+    (!reached.is_empty()).then_some((grant, reached))
+}
+
+/// Whether a role is an administrator or completes an escalation path of its own; `None` when
+/// its permissions were not read.
+fn is_privileged(role: &Principal, ctx: &Context) -> Option<bool> {
+    let perms = role.permissions.as_ref()?;
+    let governing = perms.governing();
+    if engine::full_access(&governing.set(), ctx.now).is_some() {
+        return Some(true);
+    }
+    // The role's own roles are not listed, so its PassRole steps are taken as they stand.
+    let bare = Principal { roles: None, ..role.clone() };
+    find(&bare, ctx).map(|paths| !paths.is_empty())
 }
 
 fn eval(p: &Principal, ctx: &Context) -> Option<Outcome> {
@@ -213,21 +364,10 @@ fn eval(p: &Principal, ctx: &Context) -> Option<Outcome> {
     if found.is_empty() {
         return Some(Outcome::Pass);
     }
-    let all_conditional = found.iter().all(|f| f.conditional);
-    let names: Vec<String> = found
-        .iter()
-        .map(|f| {
-            if f.conditional {
-                let gates: Vec<&str> =
-                    f.actions.iter().flat_map(|a| a.grant.gates.iter().map(String::as_str)).collect();
-                format!("{} (only when {})", f.path, gates.join(" and "))
-            } else {
-                f.path.to_string()
-            }
-        })
-        .collect();
+    let names: Vec<String> = found.iter().map(FoundPath::label).collect();
     let detail = format!("escalation paths: {}", names.join(", "));
-    let severity = all_conditional.then(|| one_step_lower(CHECK.severity));
+    let worst = found.iter().map(FoundPath::severity).max().unwrap_or(CHECK.severity);
+    let severity = (worst != CHECK.severity).then_some(worst);
     Some(Outcome::fail_with(detail, severity, &Evidence { paths: found }))
 }
 
@@ -251,6 +391,9 @@ mod tests {
     use super::*;
     use crate::services::iam::checks::fixtures::*;
     use crate::check::testing::ctx;
+    use crate::services::iam::snapshot::Permissions;
+
+    const ADMIN: &str = r#"{"Effect":"Allow","Action":"*","Resource":"*"}"#;
 
     fn paths(statements: &[&str]) -> Vec<&'static str> {
         let policies = statements.iter().enumerate().map(|(i, s)| inline(&format!("p{i}"), s)).collect();
@@ -266,6 +409,25 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), PATHS.len());
         assert!(PATHS.len() >= 34, "{}", PATHS.len());
+    }
+
+    #[test]
+    fn every_path_action_is_a_write_of_the_iam_reference() {
+        let reference = crate::policy::actions::catalogue();
+        for path in PATHS {
+            for need in path.needs {
+                let action = reference.lookup(need.action).unwrap_or_else(|| panic!("{}: {} is not in the IAM reference", path.name, need.action));
+                assert!(action.levels.changes(), "{}: {} only reads", path.name, need.action);
+                assert_eq!(
+                    action.scopable(),
+                    need.scope != Scope::Unscoped,
+                    "{}: {} is {}scopable in the reference; its need must say so",
+                    path.name,
+                    need.action,
+                    if action.scopable() { "" } else { "not " }
+                );
+            }
+        }
     }
 
     #[test]
@@ -308,6 +470,14 @@ mod tests {
     }
 
     #[test]
+    fn an_unscoped_step_granted_only_on_an_arn_does_not_complete_the_path() {
+        let on_arn = r#"{"Effect":"Allow","Action":["iam:PassRole","glue:CreateDevEndpoint"],"Resource":["arn:aws:iam::123456789012:role/*","arn:aws:glue:*:123456789012:devEndpoint/*"]}"#;
+        assert!(!paths(&[on_arn]).contains(&"PassRole+GlueCreateDevEndpoint"), "CreateDevEndpoint is only ever granted on *");
+        let on_star = r#"{"Effect":"Allow","Action":["iam:PassRole","glue:CreateDevEndpoint"],"Resource":"*"}"#;
+        assert!(paths(&[on_star]).contains(&"PassRole+GlueCreateDevEndpoint"));
+    }
+
+    #[test]
     fn pass_role_limited_to_one_service_completes_only_that_services_paths() {
         let ecs_only = r#"{"Effect":"Allow","Action":"iam:PassRole","Resource":"*","Condition":{"StringEquals":{"iam:PassedToService":"ecs-tasks.amazonaws.com"}}}"#;
         let compute = r#"{"Effect":"Allow","Action":["cloudformation:CreateStack","ec2:RunInstances"],"Resource":"*"}"#;
@@ -319,6 +489,83 @@ mod tests {
         let u = with_policies(user("u"), vec![inline("a", ec2_only), inline("b", compute)]);
         let path = find(&u, &ctx()).unwrap().into_iter().next().unwrap();
         assert!(!path.conditional, "the condition holds for the service this path passes to");
+    }
+
+    const EC2_TRUST: &str = r#"{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}"#;
+    const PASS_APP_ROLES: &str = r#"{"Effect":"Allow","Action":"iam:PassRole","Resource":"arn:aws:iam::123456789012:role/app-*"}"#;
+    const RUN: &str = r#"{"Effect":"Allow","Action":"ec2:RunInstances","Resource":"*"}"#;
+
+    fn passer(pass: &str, roles: Vec<Principal>) -> Principal {
+        let mut u = with_policies(user("u"), vec![inline("pass", pass), inline("run", RUN)]);
+        u.roles = Some(roles.into());
+        u
+    }
+
+    fn role_with(name: &str, trust: &str, policy: &str) -> Principal {
+        with_policies_kept_trust(role(name, trust), policy)
+    }
+
+    fn with_policies_kept_trust(mut r: Principal, policy: &str) -> Principal {
+        r.permissions = Some(Permissions { inline: vec![inline("own", policy)], ..Default::default() });
+        r
+    }
+
+    fn outcome(p: &Principal) -> (String, Option<Severity>) {
+        match eval(p, &ctx()) {
+            Some(Outcome::Fail(f)) => (f.detail, f.severity),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn pass_role_to_named_roles_that_do_not_exist_completes_nothing() {
+        let u = passer(PASS_APP_ROLES, vec![role_with("web", EC2_TRUST, ADMIN)]);
+        assert_eq!(eval(&u, &ctx()), Some(Outcome::Pass), "no app-* role exists");
+    }
+
+    #[test]
+    fn pass_role_reaches_only_roles_that_trust_the_service() {
+        let lambda_trust = r#"{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}"#;
+        let u = passer(PASS_APP_ROLES, vec![role_with("app-fn", lambda_trust, ADMIN)]);
+        assert_eq!(eval(&u, &ctx()), Some(Outcome::Pass), "EC2 cannot assume a role only Lambda trusts");
+    }
+
+    #[test]
+    fn pass_role_to_unprivileged_roles_is_one_step_lower_and_names_them() {
+        let reader = r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}"#;
+        let u = passer(PASS_APP_ROLES, vec![role_with("app-web", EC2_TRUST, reader), role_with("other", EC2_TRUST, ADMIN)]);
+        let (detail, severity) = outcome(&u);
+        assert_eq!(detail, "escalation paths: PassRole+EC2RunInstances (through role app-web)");
+        assert_eq!(severity, Some(Severity::High));
+    }
+
+    #[test]
+    fn pass_role_to_a_privileged_role_stays_critical() {
+        let escalates = r#"{"Effect":"Allow","Action":"iam:CreateAccessKey","Resource":"*"}"#;
+        for policy in [ADMIN, escalates] {
+            let u = passer(PASS_APP_ROLES, vec![role_with("app-web", EC2_TRUST, "{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"*\"}"), role_with("app-ops", EC2_TRUST, policy)]);
+            let (detail, severity) = outcome(&u);
+            assert_eq!(detail, "escalation paths: PassRole+EC2RunInstances (through roles app-ops (privileged), app-web)");
+            assert_eq!(severity, None, "the check's own CRITICAL");
+        }
+    }
+
+    #[test]
+    fn pass_role_is_judged_as_it_stands_when_roles_were_not_listed_or_on_every_role() {
+        let mut unlisted = passer(PASS_APP_ROLES, Vec::new());
+        unlisted.roles = None;
+        assert_eq!(outcome(&unlisted), ("escalation paths: PassRole+EC2RunInstances".to_string(), None));
+        let every = passer(r#"{"Effect":"Allow","Action":"iam:PassRole","Resource":"*"}"#, Vec::new());
+        assert_eq!(outcome(&every), ("escalation paths: PassRole+EC2RunInstances".to_string(), None), "every role, those created later too");
+    }
+
+    #[test]
+    fn a_role_whose_permissions_were_not_read_counts_as_privileged() {
+        let mut unread = role("app-web", EC2_TRUST);
+        unread.permissions = None;
+        let (detail, severity) = outcome(&passer(PASS_APP_ROLES, vec![unread]));
+        assert!(detail.contains("app-web (privileged)"), "{detail}");
+        assert_eq!(severity, None);
     }
 
     #[test]
