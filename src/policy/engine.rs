@@ -124,8 +124,13 @@ fn date_condition(op: &str, key: &str, values: &[Value], now: DateTime<Utc>) -> 
     })
 }
 
-/// A string condition on a key whose value the request fixes. `None` when the key is not fixed
-/// or the operator is not a string operator.
+/// A string or ARN condition on a key whose value the request fixes. `None` when the key is not
+/// fixed, the operator is not a string or ARN operator, or the answer depends on which value of
+/// a fixed pattern the request will carry.
+///
+/// A fixed value may be a pattern standing for every value it matches (`iam:AssociatedResourceArn`
+/// of "some instance", `arn:aws:ec2:*:ACCOUNT:instance/*`): a condition no such value can meet is
+/// false, one every such value meets is true, and anything between is left unknown.
 fn string_condition(op: &str, key: &str, values: &[Value], context: &[(&str, &str)]) -> Option<bool> {
     let (_, actual) = context.iter().find(|(k, _)| k.eq_ignore_ascii_case(key))?;
     let op = op.to_ascii_lowercase();
@@ -133,16 +138,32 @@ fn string_condition(op: &str, key: &str, values: &[Value], context: &[(&str, &st
     let op = op.strip_prefix("foranyvalue:").or_else(|| op.strip_prefix("forallvalues:")).unwrap_or(&op);
     let op = op.strip_suffix("ifexists").unwrap_or(op);
     let wanted: Vec<String> = values.iter().map(value_text).collect();
-    let any = |f: &dyn Fn(&str) -> bool| wanted.iter().any(|w| f(w));
-    Some(match op {
-        "stringequals" => any(&|w| w == *actual),
-        "stringnotequals" => !any(&|w| w == *actual),
-        "stringequalsignorecase" => any(&|w| w.eq_ignore_ascii_case(actual)),
-        "stringnotequalsignorecase" => !any(&|w| w.eq_ignore_ascii_case(actual)),
-        "stringlike" => any(&|w| glob::matches(w, actual, Case::Sensitive)),
-        "stringnotlike" => !any(&|w| glob::matches(w, actual, Case::Sensitive)),
-        _ => return None,
-    })
+    let pattern = actual.contains(['*', '?']);
+    // For one wanted value: (can some request value meet it, does every request value meet it).
+    let meets = |w: &str| -> (bool, bool) {
+        match op.trim_start_matches("string").trim_start_matches("arn").trim_start_matches("not") {
+            "equals" if op.starts_with("arn") => (glob::resource_intersects(w, actual), glob::resource_covers(w, actual)),
+            "like" if op.starts_with("arn") => (glob::resource_intersects(w, actual), glob::resource_covers(w, actual)),
+            "equals" if pattern => (glob::matches(actual, w, Case::Sensitive), false),
+            "equals" => (w == *actual, w == *actual),
+            "equalsignorecase" if pattern => (glob::matches(actual, w, Case::Insensitive), false),
+            "equalsignorecase" => (w.eq_ignore_ascii_case(actual), w.eq_ignore_ascii_case(actual)),
+            "like" => (glob::intersects(w, actual, Case::Sensitive), glob::covers(w, actual, Case::Sensitive)),
+            _ => (false, false),
+        }
+    };
+    let known = ["stringequals", "stringnotequals", "stringequalsignorecase", "stringnotequalsignorecase", "stringlike", "stringnotlike", "arnequals", "arnnotequals", "arnlike", "arnnotlike"];
+    if !known.contains(&op) {
+        return None;
+    }
+    let (some, every) = wanted.iter().map(|w| meets(w)).fold((false, false), |(s, e), (s1, e1)| (s || s1, e || e1));
+    // The positive operator holds when some wanted value matches the request's value.
+    let holds = if every { Some(true) } else if !some { Some(false) } else { None };
+    if op.contains("not") {
+        holds.map(|h| !h)
+    } else {
+        holds
+    }
 }
 
 /// A condition date: ISO 8601 (date or date-time) or epoch seconds.

@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod engine;
 pub mod glob;
+pub mod resource;
 
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;

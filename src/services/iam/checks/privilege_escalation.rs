@@ -56,9 +56,19 @@ const fn unscoped(action: &'static str) -> Need {
 
 /// `iam:PassRole` of any role, to the named service: a PassRole whose `iam:PassedToService`
 /// condition excludes that service does not complete the path.
+/// With the resource the role is associated with, a PassRole whose `iam:AssociatedResourceArn`
+/// condition no such resource can meet does not complete it either.
 macro_rules! pass_role_to {
     ($service:literal) => {
         Need { action: "iam:PassRole", resource: ROLE, scope: Scope::Any, context: &[("iam:PassedToService", $service)] }
+    };
+    ($service:literal, $associated:expr) => {
+        Need {
+            action: "iam:PassRole",
+            resource: ROLE,
+            scope: Scope::Any,
+            context: &[("iam:PassedToService", $service), ("iam:AssociatedResourceArn", $associated)],
+        }
     };
 }
 
@@ -90,14 +100,14 @@ pub static PATHS: &[Path] = &[
     Path { name: "CreateAccessKey", needs: &[any("iam:CreateAccessKey", USER)] },
     Path { name: "CreateLoginProfile", needs: &[any("iam:CreateLoginProfile", USER)] },
     Path { name: "UpdateLoginProfile", needs: &[any("iam:UpdateLoginProfile", USER)] },
-    Path { name: "PassRole+EC2RunInstances", needs: &[pass_role_to!("ec2.amazonaws.com"), any("ec2:RunInstances", INSTANCE)] },
+    Path { name: "PassRole+EC2RunInstances", needs: &[pass_role_to!("ec2.amazonaws.com", INSTANCE), any("ec2:RunInstances", INSTANCE)] },
     Path {
         name: "PassRole+LambdaCreateFunction+InvokeFunction",
-        needs: &[pass_role_to!("lambda.amazonaws.com"), any("lambda:CreateFunction", FUNCTION), any("lambda:InvokeFunction", FUNCTION)],
+        needs: &[pass_role_to!("lambda.amazonaws.com", FUNCTION), any("lambda:CreateFunction", FUNCTION), any("lambda:InvokeFunction", FUNCTION)],
     },
     Path {
         name: "PassRole+LambdaCreateFunction+CreateEventSourceMapping",
-        needs: &[pass_role_to!("lambda.amazonaws.com"), any("lambda:CreateFunction", FUNCTION), unscoped("lambda:CreateEventSourceMapping")],
+        needs: &[pass_role_to!("lambda.amazonaws.com", FUNCTION), any("lambda:CreateFunction", FUNCTION), unscoped("lambda:CreateEventSourceMapping")],
     },
     Path {
         name: "PassRole+GlueCreateDevEndpoint",
@@ -269,8 +279,11 @@ pub fn find(p: &Principal, ctx: &Context) -> Option<Vec<FoundPath>> {
         // The other steps first: a PassRole is judged role by role only for a path it completes.
         let (passes, others): (Vec<&Need>, Vec<&Need>) = path.needs.iter().partition(|n| n.action == PASS_ROLE);
         for need in others.into_iter().chain(passes) {
-            let resource = need.resource.replace("{p}", ctx.partition).replace("{a}", &ctx.account_id);
-            let req = Request { action: need.action, resource: &resource, scope: need.scope, context: need.context };
+            let fill = |pattern: &str| pattern.replace("{p}", ctx.partition).replace("{a}", &ctx.account_id);
+            let resource = fill(need.resource);
+            let filled: Vec<(&str, String)> = need.context.iter().map(|(k, v)| (*k, fill(v))).collect();
+            let context: Vec<(&str, &str)> = filled.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let req = Request { action: need.action, resource: &resource, scope: need.scope, context: &context };
             let grant = if need.action == PASS_ROLE {
                 let Some((grant, reached)) = pass_role(&set, &req, p, ctx, &mut privileged) else { continue 'paths };
                 roles = reached;
@@ -467,6 +480,24 @@ mod tests {
             let stmt = format!(r#"{{"Effect":"Allow","Action":[{}],"Resource":"*"}}"#, actions.join(","));
             assert!(paths(&[&stmt]).contains(&path.name), "{} not found", path.name);
         }
+    }
+
+    #[test]
+    fn pass_role_limited_to_other_resources_does_not_complete_the_path() {
+        let compute = r#"{"Effect":"Allow","Action":["ec2:RunInstances","lambda:CreateFunction","lambda:InvokeFunction"],"Resource":"*"}"#;
+        let pass = |op: &str, arn: &str| {
+            format!(r#"{{"Effect":"Allow","Action":"iam:PassRole","Resource":"*","Condition":{{"{op}":{{"iam:AssociatedResourceArn":"{arn}"}}}}}}"#)
+        };
+        let lambda_only = pass("ArnLike", "arn:aws:lambda:*:123456789012:function:*");
+        assert_eq!(paths(&[&lambda_only, compute]), vec!["PassRole+LambdaCreateFunction+InvokeFunction"], "EC2 instances are not Lambda functions");
+        let u = with_policies(user("u"), vec![inline("a", &lambda_only), inline("b", compute)]);
+        assert!(!find(&u, &ctx()).unwrap()[0].conditional, "every function meets it");
+        let one_region = pass("ArnLike", "arn:aws:ec2:eu-west-1:123456789012:instance/*");
+        let u = with_policies(user("u"), vec![inline("a", &one_region), inline("b", compute)]);
+        let found = find(&u, &ctx()).unwrap();
+        assert_eq!(found.iter().map(|f| (f.path.as_str(), f.conditional)).collect::<Vec<_>>(), vec![("PassRole+EC2RunInstances", true)], "some instances meet it");
+        let not_ec2 = pass("ArnNotLike", "arn:aws:ec2:*:*:instance/*");
+        assert!(!paths(&[&not_ec2, compute]).contains(&"PassRole+EC2RunInstances"));
     }
 
     #[test]

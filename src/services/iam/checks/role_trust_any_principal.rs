@@ -1,9 +1,8 @@
 //! `iam_role_trust_any_principal`: a role's trust policy lets anyone assume it.
 
-use crate::services::s3::checks::public_policy::restricting_condition;
+use crate::policy::resource::open_to_anyone;
 use crate::check::{Check, Context, On, Outcome};
 use crate::model::Severity;
-use crate::policy::Effect;
 use crate::services::iam::snapshot::Principal;
 
 pub static CHECK: Check = Check {
@@ -23,14 +22,8 @@ pub static CHECK: Check = Check {
 
 fn eval(p: &Principal, _: &Context) -> Option<Outcome> {
     let trust = p.role.as_ref()?.trust.as_ref()?;
-    let open: Vec<String> = trust
-        .statements
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.effect == Effect::Allow && s.applies_to_anyone())
-        .filter(|(_, s)| restricting_condition(s).is_none())
-        .map(|(i, s)| format!("{} lets any principal {}", s.label(i), s.actions_text()))
-        .collect();
+    let open: Vec<String> =
+        open_to_anyone(trust).map(|(i, s)| format!("{} lets any principal {}", s.label(i), s.actions_text())).collect();
     Some(if open.is_empty() { Outcome::Pass } else { Outcome::fail(open.join("; ")) })
 }
 

@@ -2,9 +2,8 @@
 
 use crate::check::{Check, Context, On, Outcome};
 use crate::model::Severity;
-use crate::policy::{value_text, Effect, Statement};
+use crate::policy::resource::open_to_anyone;
 use crate::services::s3::snapshot::Bucket;
-use std::str::FromStr;
 
 pub static CHECK: Check = Check {
     id: "s3_bucket_public_policy",
@@ -21,52 +20,11 @@ pub static CHECK: Check = Check {
     advice: None,
 };
 
-/// Condition keys that narrow "anyone" down to a network, organisation or account.
-const RESTRICTING_KEYS: &[&str] = &[
-    "aws:sourceip",
-    "aws:sourcevpc",
-    "aws:sourcevpce",
-    "aws:principalorgid",
-    "aws:principalaccount",
-    "aws:sourceaccount",
-    "aws:sourcearn",
-];
-
 fn eval(b: &Bucket, _: &Context) -> Option<Outcome> {
     let Some(doc) = b.policy.as_ref()? else { return Some(Outcome::Pass) };
-    let public: Vec<String> = doc
-        .statements
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.effect == Effect::Allow)
-        .filter(|(_, s)| s.applies_to_anyone())
-        .filter(|(_, s)| restricting_condition(s).is_none())
-        .map(|(i, s)| format!("{} allows anyone {}", s.label(i), s.actions_text()))
-        .collect();
+    let public: Vec<String> =
+        open_to_anyone(doc).map(|(i, s)| format!("{} allows anyone {}", s.label(i), s.actions_text())).collect();
     Some(if public.is_empty() { Outcome::Pass } else { Outcome::fail(public.join("; ")) })
-}
-
-/// The first condition that really narrows who may use the statement, if any.
-///
-/// A condition does not restrict when its operator is negated (`StringNotEquals`), ends in `IfExists`
-/// or is `ForAllValues:` (both pass when the key is absent, as it is for anonymous callers), is
-/// `Null`, or when every value is a wildcard or a `/0` network.
-pub(crate) fn restricting_condition(s: &Statement) -> Option<String> {
-    s.conditions().find_map(|(op, key, values)| {
-        let op_lower = op.to_ascii_lowercase();
-        let base = op_lower.strip_prefix("foranyvalue:").unwrap_or(&op_lower);
-        let loose = base.contains("not")
-            || base.ends_with("ifexists")
-            || base.starts_with("forallvalues:")
-            || base == "null";
-        let key_restricts = RESTRICTING_KEYS.contains(&key.to_ascii_lowercase().as_str());
-        let values_restrict = values.iter().any(|v| !matches_everything(&value_text(v)));
-        (key_restricts && !loose && values_restrict).then(|| format!("{op} {key}"))
-    })
-}
-
-fn matches_everything(v: &str) -> bool {
-    v.trim() == "*" || ipnet::IpNet::from_str(v.trim()).is_ok_and(|n| n.prefix_len() == 0)
 }
 
 #[cfg(test)]
