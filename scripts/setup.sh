@@ -65,6 +65,15 @@ fi
 
 # checkov (scripts/test only): its own venv, installed on first use, or again when its pins change.
 checkov_ready() { [ -x .venv-checkov/bin/checkov ] && [ "$(cat .venv-checkov/.vigil-installed 2>/dev/null)" = "$(sha256sum < constraints-checkov.txt)" ]; }
+# The HTML report's test opens the page in a real headless browser: Chromium from the
+# distribution's packages, installed when missing.
+install_chromium() {
+  if ! command -v chromium >/dev/null 2>&1; then
+    echo "setup: installing chromium with apt-get (first run only)" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+}
+
 install_checkov() {
   if ! checkov_ready; then
     echo "setup: installing pinned checkov into .venv-checkov (first run only)" >&2

@@ -213,6 +213,7 @@ mod tests {
             evidence: None,
             risk_score: None,
             expires_at: None,
+            triage: None,
         }
     }
 

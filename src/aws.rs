@@ -327,6 +327,17 @@ impl Clients {
         client
     }
 
+    /// Who the credentials are (the caller's ARN), for recording who accepted a risk.
+    pub async fn caller_arn(&self) -> Result<String, AwsError> {
+        let out = self.sts().get_caller_identity().send().await.map_err(|e| classify(&e))?;
+        out.arn().map(str::to_string).ok_or_else(|| AwsError {
+            operation: Operation::of::<aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityError>(),
+            kind: AwsErrorKind::Other,
+            code: None,
+            message: "response has no Arn".into(),
+        })
+    }
+
     /// The account the credentials belong to.
     pub async fn account_id(&self) -> Result<String, AwsError> {
         let out = self

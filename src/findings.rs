@@ -79,6 +79,65 @@ pub struct Finding {
     /// DynamoDB TTL (epoch seconds), set on RESOLVED items only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<i64>,
+    /// Accepted risk (`vigil suppress`): while it holds, the finding stays SUPPRESSED and never
+    /// alerts; once `until` passes, the next audit returns it to the normal lifecycle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub triage: Option<Triage>,
+}
+
+/// Who accepted a finding's risk, why, when, and until when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Triage {
+    /// The caller that accepted it (an IAM ARN).
+    pub by: String,
+    pub reason: String,
+    /// When it was accepted (fixed-width timestamp).
+    pub at: String,
+    /// When the acceptance lapses (fixed-width timestamp); `None`: until withdrawn.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+}
+
+impl Triage {
+    /// Whether the acceptance still holds at `at` (a fixed-width timestamp).
+    pub fn holds_at(&self, at: &str) -> bool {
+        self.until.as_deref().is_none_or(|u| u > at)
+    }
+
+    /// How the acceptance reads wherever the finding is shown.
+    pub fn describe(&self) -> String {
+        let until = self.until.as_deref().map(|u| format!(" until {u}")).unwrap_or_default();
+        format!("risk accepted by {} on {}{until}: {}", self.by, self.at, self.reason)
+    }
+}
+
+/// Accepts a finding's risk: the SUPPRESSED finding to write, conditional on the item as read.
+/// Errors when there is nothing open to accept or the acceptance would lapse at once.
+pub fn accept(prev: &Finding, triage: Triage) -> Result<Change, String> {
+    if prev.status == Status::Resolved {
+        return Err(format!("{} on {} is resolved: there is no risk to accept", prev.check_id, prev.resource_arn));
+    }
+    if !triage.holds_at(&triage.at) {
+        return Err(format!("--until {} is not in the future", triage.until.unwrap_or_default()));
+    }
+    let mut f = prev.clone();
+    f.status = Status::Suppressed;
+    f.status_severity = status_severity(Status::Suppressed, f.severity);
+    f.alert_pending = false;
+    f.triage = Some(triage);
+    let transition = if prev.status == Status::Suppressed { Transition::StillSuppressed } else { Transition::Suppressed };
+    Ok(Change { finding: f, expected_observed_at: Some(prev.observed_at.clone()), transition, alert: false })
+}
+
+/// Withdraws an acceptance: the finding keeps its status until the next audit, which returns it
+/// to the normal lifecycle (and alerts, if it still fails at an alerting severity).
+pub fn withdraw(prev: &Finding) -> Result<Change, String> {
+    if prev.triage.is_none() {
+        return Err(format!("{} on {} has no accepted risk to withdraw", prev.check_id, prev.resource_arn));
+    }
+    let mut f = prev.clone();
+    f.triage = None;
+    Ok(Change { finding: f, expected_observed_at: Some(prev.observed_at.clone()), transition: Transition::StillSuppressed, alert: false })
 }
 
 /// What happened to a finding in one observation.
@@ -216,13 +275,17 @@ fn resolved(prev: &Finding, obs: &Observation, reason: &str) -> Change {
     f.observed_at = obs.at.clone();
     f.alert_pending = false;
     f.expires_at = obs.expires_at();
+    // The accepted risk is gone; if the check fails again, that is a new risk to judge.
+    f.triage = None;
     Change { finding: f, expected_observed_at: Some(prev.observed_at.clone()), transition: Transition::Resolved, alert: false }
 }
 
 fn failing(eval: &Evaluation, failure: &Failure, prev: Option<&Finding>, obs: &Observation, arn: &str) -> Change {
     let check: &Check = eval.check;
     let severity = failure.severity.unwrap_or(check.severity);
-    let status = if obs.exempt { Status::Suppressed } else { Status::Open };
+    // An accepted risk holds until its `until`; a lapsed one is dropped here.
+    let triage = prev.filter(|p| p.status != Status::Resolved).and_then(|p| p.triage.clone()).filter(|t| t.holds_at(&obs.at));
+    let status = if obs.exempt || triage.is_some() { Status::Suppressed } else { Status::Open };
     let transition = match (prev.map(|p| p.status), status) {
         (None, Status::Open) => Transition::New,
         (None, _) => Transition::Suppressed,
@@ -263,6 +326,7 @@ fn failing(eval: &Evaluation, failure: &Failure, prev: Option<&Finding>, obs: &O
         evidence: failure.evidence.clone(),
         risk_score: eval.exposure.as_ref().map(|e| risk_score(severity, e)),
         expires_at: None,
+        triage,
     };
     let alert = alert_now || still_pending;
     Change { finding, expected_observed_at: prev.map(|p| p.observed_at.clone()), transition, alert }
@@ -432,5 +496,61 @@ mod tests {
         let c = reconcile(&items, &[fresh_report], &obs_at(&r, T3));
         assert_eq!(c.len(), 1);
         assert_eq!((c[0].finding.status, c[0].finding.observed_at.as_str()), (Status::Resolved, newer));
+    }
+
+    fn triage(until: Option<&str>) -> Triage {
+        Triage { by: "arn:aws:iam::123456789012:user/sec".into(), reason: "compensating control".into(), at: T1.into(), until: until.map(str::to_string) }
+    }
+
+    /// An OPEN critical finding after its first audit at T1, accepted until `until`.
+    fn accepted(r: &ResourceRef, until: Option<&str>) -> Finding {
+        let first = reconcile(&[], &[fail(&public_policy::CHECK)], &obs(r, T1, false));
+        accept(&first[0].finding, triage(until)).unwrap().finding
+    }
+
+    #[test]
+    fn accepted_risk_stays_suppressed_and_silent_until_it_lapses_then_alerts() {
+        let r = bucket();
+        let item = accepted(&r, Some(T3));
+        assert_eq!((item.status, item.alert_pending), (Status::Suppressed, false));
+        let c = reconcile(std::slice::from_ref(&item), &[fail(&public_policy::CHECK)], &obs(&r, T2, false));
+        assert_eq!((c[0].transition, c[0].finding.status, c[0].alert), (Transition::StillSuppressed, Status::Suppressed, false));
+        assert_eq!(c[0].finding.triage, item.triage, "kept while it holds");
+        // At its `until`, the next audit returns it to the lifecycle: OPEN again, and it alerts.
+        let lapsed = reconcile(&[c[0].finding.clone()], &[fail(&public_policy::CHECK)], &obs(&r, T3, false));
+        assert_eq!((lapsed[0].transition, lapsed[0].finding.status, lapsed[0].alert), (Transition::Unsuppressed, Status::Open, true));
+        assert!(lapsed[0].finding.triage.is_none() && lapsed[0].finding.alert_pending);
+    }
+
+    #[test]
+    fn accepted_risk_without_end_holds_and_a_fix_drops_it() {
+        let r = bucket();
+        let item = accepted(&r, None);
+        let c = reconcile(std::slice::from_ref(&item), &[fail(&public_policy::CHECK)], &obs(&r, "2030-01-01T00:00:00.000Z", false));
+        assert_eq!(c[0].finding.status, Status::Suppressed);
+        let fixed = reconcile(std::slice::from_ref(&item), &[pass(&public_policy::CHECK)], &obs(&r, T2, false));
+        assert_eq!((fixed[0].finding.status, fixed[0].finding.triage.as_ref()), (Status::Resolved, None));
+        let back = reconcile(&[fixed[0].finding.clone()], &[fail(&public_policy::CHECK)], &obs(&r, T3, false));
+        assert_eq!((back[0].transition, back[0].alert), (Transition::Reopened, true), "a new failure is a new risk");
+    }
+
+    #[test]
+    fn withdrawing_returns_the_finding_to_the_lifecycle_at_the_next_audit() {
+        let r = bucket();
+        let item = accepted(&r, None);
+        let withdrawn = withdraw(&item).unwrap().finding;
+        assert_eq!((withdrawn.status, withdrawn.triage.as_ref()), (Status::Suppressed, None));
+        let c = reconcile(&[withdrawn], &[fail(&public_policy::CHECK)], &obs(&r, T2, false));
+        assert_eq!((c[0].transition, c[0].alert), (Transition::Unsuppressed, true));
+    }
+
+    #[test]
+    fn nothing_to_accept_or_withdraw_is_an_error() {
+        let r = bucket();
+        let open = reconcile(&[], &[fail(&public_policy::CHECK)], &obs(&r, T1, false))[0].finding.clone();
+        assert!(accept(&open, triage(Some(T1))).unwrap_err().contains("not in the future"));
+        assert!(withdraw(&open).unwrap_err().contains("no accepted risk"));
+        let resolved = reconcile(&[open], &[pass(&public_policy::CHECK)], &obs(&r, T2, false))[0].finding.clone();
+        assert!(accept(&resolved, triage(None)).unwrap_err().contains("resolved"));
     }
 }

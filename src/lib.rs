@@ -15,6 +15,7 @@ pub mod findings;
 pub mod handler;
 pub mod model;
 pub mod policy;
+pub mod render;
 pub mod report;
 pub mod router;
 pub mod service;

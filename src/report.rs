@@ -46,7 +46,10 @@ pub fn findings_table(findings: &[Finding]) -> String {
             f.status.as_str(),
             fit(&short_id(f), res_w),
             fit(&f.check_id, chk_w),
-            fit(&f.detail, 100)
+            fit(&match &f.triage {
+                Some(t) => format!("{} [risk accepted: {}]", f.detail, t.reason),
+                None => f.detail.clone(),
+            }, 100)
         );
     }
     out

@@ -41,15 +41,30 @@ enum CatalogueFormat {
 
 #[derive(clap::Args)]
 struct RunArgs {
-    /// Output: a table with a summary, or a JSON array of findings.
+    /// Output format (table with a summary, vigil's JSON, CSV, OCSF JSON Lines, or ASFF).
     #[arg(long, value_enum, default_value = "table")]
-    format: Format,
+    format: vigil::render::Format,
+    /// Write the output to this file instead of standard output.
+    #[arg(long = "out", value_name = "FILE")]
+    out_file: Option<PathBuf>,
+    #[command(flatten)]
+    opts: RunOpts,
+}
+
+#[derive(clap::Args)]
+struct RunOpts {
     /// Audit and report, but write nothing and publish nothing.
     #[arg(long)]
     dry_run: bool,
     /// Audit as if it were this time (RFC 3339), for time-based checks.
     #[arg(long, value_parser = parse_time)]
     as_of: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl RunOpts {
+    fn options(&self, progress: Option<Arc<dyn Progress>>) -> RunOptions {
+        RunOptions { as_of: self.as_of, dry_run: self.dry_run.then_some(true), progress, function_arn: None, deadline: None }
+    }
 }
 
 #[derive(Subcommand)]
@@ -81,10 +96,15 @@ enum Command {
     /// Full scan, then write audit.json (findings, summary, privilege escalation paths) and
     /// recommendations.json (least-privilege changes per principal) to a directory.
     Report {
-        #[arg(long)]
+        /// The directory to write to.
+        #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// Also write the findings in this format (findings.csv, findings.ocsf.jsonl,
+        /// findings.asff.json, report.html).
+        #[arg(long, value_enum)]
+        format: Option<vigil::render::Format>,
         #[command(flatten)]
-        run: RunArgs,
+        opts: RunOpts,
     },
     /// List stored findings.
     Findings {
@@ -93,7 +113,28 @@ enum Command {
         #[arg(long, value_parser = parse_severity)]
         severity: Option<Severity>,
         #[arg(long, value_enum, default_value = "table")]
-        format: Format,
+        format: vigil::render::Format,
+        /// Write the output to this file instead of standard output.
+        #[arg(long = "out", value_name = "FILE")]
+        out_file: Option<PathBuf>,
+    },
+    /// Accept a finding's risk: it stays SUPPRESSED and never alerts, until --until (a date or
+    /// RFC 3339 time) or until withdrawn; who and why are kept on the finding.
+    Suppress {
+        /// The resource's ARN, as the finding shows it.
+        resource: String,
+        /// The check id.
+        check: String,
+        #[arg(long)]
+        reason: String,
+        #[arg(long, value_parser = parse_until)]
+        until: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    /// Withdraw an accepted risk, then audit the resource: the finding returns to the normal
+    /// lifecycle (and alerts, if it still fails at an alerting severity).
+    Unsuppress {
+        resource: String,
+        check: String,
     },
     /// Ask the policy engine about one request (--action and --resource), or run the IAM
     /// permission checks on policies (--check): for a live user or role (--principal ARN), or
@@ -135,6 +176,14 @@ fn parse_key_value(s: &str) -> Result<(String, String), String> {
 
 fn parse_time(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
     chrono::DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&chrono::Utc)).map_err(|e| format!("{e} (expected RFC 3339, e.g. 2026-11-21T00:00:00Z)"))
+}
+
+/// `--until`: a date (midnight UTC) or an RFC 3339 time.
+fn parse_until(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    match chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        Ok(d) => Ok(d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()),
+        Err(_) => parse_time(s),
+    }
 }
 
 fn parse_status(s: &str) -> Result<Status, String> {
@@ -228,10 +277,9 @@ async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
             let event: Value = serde_json::from_slice(&read_event(&file)?).map_err(|e| format!("malformed event JSON: {e}"))?;
             execute(event, run, false).await
         }
-        Command::Report { out, run } => {
+        Command::Report { out, format, opts } => {
             let vigil = Vigil::from_env().await?;
-            let opts = RunOptions { as_of: run.as_of, dry_run: run.dry_run.then_some(true), progress: None, function_arn: None, deadline: None };
-            let report = vigil.handle(&serde_json::json!({"scan": "full"}), &opts).await?;
+            let report = vigil.handle(&serde_json::json!({"scan": "full"}), &opts.options(None)).await?;
             std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
             let write = |name: &str, v: &Value| -> Result<(), AnyError> {
                 let path = out.join(name);
@@ -241,6 +289,17 @@ async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
             let audit = vigil::report::audit_document(&report, vigil.account_id().unwrap_or_default());
             write("audit.json", &audit)?;
             write("recommendations.json", &vigil::report::recommendations(&report.findings))?;
+            let extra = match format {
+                Some(vigil::render::Format::Csv) => Some("findings.csv"),
+                Some(vigil::render::Format::Ocsf) => Some("findings.ocsf.jsonl"),
+                Some(vigil::render::Format::Asff) => Some("findings.asff.json"),
+                Some(vigil::render::Format::Html) => Some("report.html"),
+                Some(vigil::render::Format::Json | vigil::render::Format::Table) | None => None,
+            };
+            if let (Some(name), Some(f)) = (extra, format) {
+                emit(f, &report.findings, Some(&report), Some(&out.join(name)))?;
+                println!("Wrote {}", out.join(name).display());
+            }
             let paths = audit["privilege_escalation_paths"].as_array().map_or(0, Vec::len);
             println!(
                 "Wrote {0}/audit.json ({1} findings, {paths} escalation paths) and {0}/recommendations.json",
@@ -250,14 +309,33 @@ async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Simulate(args) => simulate(args).await,
-        Command::Findings { status, severity, format } => {
+        Command::Suppress { resource, check, reason, until } => {
+            let vigil = Vigil::from_env().await?;
+            let triage = vigil::findings::Triage {
+                by: vigil.clients.caller_arn().await?,
+                reason,
+                at: vigil::model::timestamp(chrono::Utc::now()),
+                until: until.map(vigil::model::timestamp),
+            };
+            let change = triage_change(&vigil, &resource, &check, |prev| vigil::findings::accept(prev, triage)).await?;
+            println!("{} on {}: SUPPRESSED, {}", check, resource, change.finding.triage.as_ref().map(vigil::findings::Triage::describe).unwrap_or_default());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Unsuppress { resource, check } => {
+            let vigil = Vigil::from_env().await?;
+            triage_change(&vigil, &resource, &check, vigil::findings::withdraw).await?;
+            vigil.handle(&serde_json::json!({"resources": [resource]}), &RunOptions::default()).await?;
+            let store = vigil.store().ok_or("TABLE_NAME is not set: there is no findings table")?;
+            let items = store.for_resource(&resource).await?;
+            let status = items.iter().find(|f| f.check_id == check).map_or("gone", |f| f.status.as_str());
+            println!("{check} on {resource}: accepted risk withdrawn; now {status}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Findings { status, severity, format, out_file } => {
             let vigil = Vigil::from_env().await?;
             let store = vigil.store().ok_or("TABLE_NAME is not set: there is no findings table to read")?;
             let findings = store.list(status, severity).await?;
-            match format {
-                Format::Json => println!("{}", serde_json::to_string_pretty(&findings)?),
-                Format::Table => print!("{}", vigil::report::findings_table(&findings)),
-            }
+            emit(format, &findings, None, out_file.as_deref())?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -273,20 +351,38 @@ async fn execute(event: Value, args: RunArgs, progress: bool) -> Result<ExitCode
         );
         Arc::new(Bar(pb)) as Arc<dyn Progress>
     });
-    let opts = RunOptions { as_of: args.as_of, dry_run: args.dry_run.then_some(true), progress: bar, function_arn: None, deadline: None };
-    let report: RunReport = vigil.handle(&event, &opts).await?;
-    match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&report.findings)?),
-        Format::Table => {
-            if let Some(reason) = &report.ignored_reason {
-                println!("Ignored: {reason}");
-            } else {
-                print!("{}", vigil::report::findings_table(&report.findings));
-                print!("{}", vigil::report::summary(&report));
-            }
-        }
+    let report: RunReport = vigil.handle(&event, &args.opts.options(bar)).await?;
+    match (&report.ignored_reason, args.format) {
+        (Some(reason), vigil::render::Format::Table) => println!("Ignored: {reason}"),
+        _ => emit(args.format, &report.findings, Some(&report), args.out_file.as_deref())?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Reads the finding of `check` on `resource`, applies `change` to it, and writes it back on the
+/// condition that nothing changed it meanwhile.
+async fn triage_change(
+    vigil: &Vigil,
+    resource: &str,
+    check: &str,
+    change: impl FnOnce(&vigil::findings::Finding) -> Result<vigil::findings::Change, String>,
+) -> Result<vigil::findings::Change, AnyError> {
+    let store = vigil.store().ok_or("TABLE_NAME is not set: there is no findings table")?;
+    let items = store.for_resource(resource).await?;
+    let prev = items.iter().find(|f| f.check_id == check).ok_or_else(|| format!("no finding of {check} on {resource}"))?;
+    let change = change(prev)?;
+    store.commit(std::slice::from_ref(&change)).await.into_iter().next().unwrap_or(Ok(()))?;
+    Ok(change)
+}
+
+/// Renders findings in `format` to `out`, or to standard output.
+fn emit(format: vigil::render::Format, findings: &[vigil::findings::Finding], run: Option<&RunReport>, out: Option<&std::path::Path>) -> Result<(), AnyError> {
+    let text = vigil::render::render(format, findings, run, &vigil::render::Context { now: chrono::Utc::now() })?;
+    match out {
+        Some(path) => std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+        None => print!("{text}"),
+    }
+    Ok(())
 }
 
 async fn simulate(args: SimulateArgs) -> Result<ExitCode, AnyError> {
