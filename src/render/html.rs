@@ -105,7 +105,15 @@ fn cell(v: &Value) -> String {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
         Value::Array(items) => items.iter().map(cell).filter(|s| !s.is_empty()).collect::<Vec<_>>().join("; "),
-        Value::Object(m) => m.values().map(cell).filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" "),
+        // An object reads as its first value, then the rest in parentheses: "iam:PassRole (inline:pass …)".
+        Value::Object(m) => {
+            let values: Vec<String> = m.values().map(cell).filter(|s| !s.is_empty()).collect();
+            match values.split_first() {
+                Some((first, [])) => first.clone(),
+                Some((first, rest)) => format!("{first} ({})", rest.join(", ")),
+                None => String::new(),
+            }
+        }
         other => other.to_string(),
     }
 }
@@ -306,6 +314,13 @@ mod tests {
         let fsbp = |v: &[(&'static str, usize, usize)]| v.iter().find(|(f, ..)| f.starts_with("AWS Foundational")).copied().unwrap();
         assert_eq!(fsbp(&all).1, fsbp(&all).2, "no finding: every control passes");
         assert_eq!(fsbp(&failing).2 + 1, fsbp(&all).2, "one failing check fails one control");
+    }
+
+    #[test]
+    fn section_cells_read_nested_values_inline() {
+        let v = json!([{"action": "iam:PassRole", "policies": ["inline:pass"]}, {"action": "ec2:RunInstances"}]);
+        assert_eq!(cell(&v), "iam:PassRole (inline:pass); ec2:RunInstances");
+        assert_eq!(cell(&json!(null)), "");
     }
 
     #[test]
