@@ -37,8 +37,7 @@ fn the_validators_reject_broken_records() {
 async fn scan_and_findings_write_every_format_and_each_validates() {
     let w = World::new().await;
     let s3 = w.s3();
-    bucket(&s3, "open-policy").await;
-    bucket_policy(&s3, "open-policy", public_read("open-policy")).await;
+    public_bucket(&s3, "open-policy").await;
     let iam = aws_sdk_iam::Client::new(&w.sdk);
     iam.create_user().user_name("admin").send().await.unwrap();
     iam.attach_user_policy().user_name("admin").policy_arn("arn:aws:iam::aws:policy/AdministratorAccess").send().await.unwrap();
@@ -110,8 +109,7 @@ fn console(log: &str) -> Vec<&str> {
 async fn html_report_renders_in_a_real_browser() {
     let w = World::new().await;
     let s3 = w.s3();
-    bucket(&s3, "open-policy").await;
-    bucket_policy(&s3, "open-policy", public_read("open-policy")).await;
+    public_bucket(&s3, "open-policy").await;
     let iam = aws_sdk_iam::Client::new(&w.sdk);
     iam.create_user().user_name("pivot").send().await.unwrap();
     let pass = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:PassRole","ec2:RunInstances"],"Resource":"*"}]}"#;

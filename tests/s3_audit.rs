@@ -257,8 +257,7 @@ async fn scope_filters_skip_resources() {
 async fn dry_run_writes_and_publishes_nothing() {
     let w = World::new().await;
     let s3 = w.s3();
-    bucket(&s3, "open").await;
-    bucket_policy(&s3, "open", public_read("open")).await;
+    public_bucket(&s3, "open").await;
     let mut settings = w.s3_settings();
     settings.dry_run = true;
     let r = w.vigil(settings).handle(&json!({"scan":"full"}), &at(T1)).await.unwrap();
@@ -273,8 +272,7 @@ async fn dry_run_writes_and_publishes_nothing() {
 async fn failed_reads_never_resolve_anything() {
     let w = World::new().await;
     let s3 = w.s3();
-    bucket(&s3, "open").await;
-    bucket_policy(&s3, "open", public_read("open")).await;
+    public_bucket(&s3, "open").await;
     w.vigil(w.s3_settings()).handle(&json!({"scan":"full"}), &at(T1)).await.unwrap();
     let before = w.items().await;
     assert_eq!(before.iter().filter(|f| f.status == Status::Open).count(), 5);

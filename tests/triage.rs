@@ -16,8 +16,7 @@ const CHECK: &str = "s3_bucket_public_policy";
 async fn accepted_risk_is_silent_until_it_lapses_then_alerts() {
     let w = World::new().await;
     let s3 = w.s3();
-    bucket(&s3, "open-policy").await;
-    bucket_policy(&s3, "open-policy", public_read("open-policy")).await;
+    public_bucket(&s3, "open-policy").await;
     let vigil = w.vigil(w.only(&["s3"]));
     let scan = || async { vigil.handle(&json!({"scan": "full"}), &RunOptions::default()).await.unwrap() };
     scan().await;

@@ -223,6 +223,12 @@ pub async fn bucket_policy(s3: &aws_sdk_s3::Client, name: &str, policy: Value) {
     s3.put_bucket_policy().bucket(name).policy(policy.to_string()).send().await.unwrap();
 }
 
+/// A bucket whose policy lets anyone read it (a CRITICAL `s3_bucket_public_policy`).
+pub async fn public_bucket(s3: &aws_sdk_s3::Client, name: &str) {
+    bucket(s3, name).await;
+    bucket_policy(s3, name, public_read(name)).await;
+}
+
 pub fn public_read(name: &str) -> Value {
     serde_json::json!({"Version":"2012-10-17","Statement":[{"Sid":"PublicRead","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":format!("arn:aws:s3:::{name}/*")}]})
 }
