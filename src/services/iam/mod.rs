@@ -291,8 +291,7 @@ impl Service for Iam {
                 vec![Self::entity(r.clone(), read)]
             } else if kind == GROUP {
                 match read::read_group(cx.clients, &cache, &r.id).await {
-                    Ok((read, members)) => {
-                        let mut read = read;
+                    Ok((mut read, members)) => {
                         Self::reach(cx, &cache, &mut read).await;
                         let mut out = vec![Self::entity(r.clone(), Ok(read))];
                         if target.focus.governed {
