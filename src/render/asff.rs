@@ -24,9 +24,14 @@ fn cut(text: &str, max: usize) -> String {
     }
 }
 
-/// The ASFF resource type: `AWS::EC2::SecurityGroup` → `AwsEc2SecurityGroup`,
-/// `AWS::RDS::DBInstance` → `AwsRdsDbInstance`, the account → `AwsAccount`.
+/// The ASFF resource type: `AWS::EC2::SecurityGroup` → `AwsEc2SecurityGroup`, `AWS::EC2::VPC` →
+/// `AwsEc2Vpc`, `AWS::RDS::DBInstance` → `AwsRdsDbInstance`, the account (and an account-region)
+/// → `AwsAccount`. A type ASFF has no name for is `Other`.
 pub fn resource_type(cloudformation: &str) -> String {
+    const NO_ASFF_TYPE: &[&str] = &["AWS::EC2::FlowLog"];
+    if NO_ASFF_TYPE.contains(&cloudformation) {
+        return "Other".into();
+    }
     let capital = |s: &str| {
         let lower = s.to_ascii_lowercase();
         let mut c = lower.chars();
@@ -35,12 +40,18 @@ pub fn resource_type(cloudformation: &str) -> String {
     let parts: Vec<&str> = cloudformation.split("::").filter(|p| !p.is_empty()).collect();
     match parts.as_slice() {
         [_, service, kind] => {
-            // A leading acronym of the kind (DBInstance) reads as a word (DbInstance).
+            // An acronym reads as a word: VPC → Vpc, and DBInstance → DbInstance.
             let upper_run = kind.chars().take_while(char::is_ascii_uppercase).count();
-            let kind = if upper_run > 1 { format!("{}{}", capital(&kind[..upper_run - 1]), &kind[upper_run - 1..]) } else { kind.to_string() };
+            let kind = if upper_run == kind.len() {
+                capital(kind)
+            } else if upper_run > 1 {
+                format!("{}{}", capital(&kind[..upper_run - 1]), &kind[upper_run - 1..])
+            } else {
+                kind.to_string()
+            };
             format!("Aws{}{kind}", capital(service))
         }
-        [_, kind] => format!("Aws{kind}"),
+        [_, kind] if kind.starts_with("Account") => "AwsAccount".into(),
         _ => "Other".into(),
     }
 }
@@ -133,6 +144,12 @@ mod tests {
             ("AWS::RDS::DBInstance", "AwsRdsDbInstance"),
             ("AWS::EC2::Volume", "AwsEc2Volume"),
             ("AWS::::Account", "AwsAccount"),
+            ("AWS::::AccountRegion", "AwsAccount"),
+            ("AWS::EC2::VPC", "AwsEc2Vpc"),
+            ("AWS::EC2::Subnet", "AwsEc2Subnet"),
+            ("AWS::EC2::RouteTable", "AwsEc2RouteTable"),
+            ("AWS::EC2::FlowLog", "Other"),
+            ("AWS::IAM::Policy", "AwsIamPolicy"),
         ] {
             assert_eq!(resource_type(cfn), asff, "{cfn}");
         }
