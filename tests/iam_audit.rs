@@ -476,6 +476,14 @@ async fn pass_role_reach_is_judged_alike_by_scan_and_event() {
     let scanned = escalation(&w.items().await).expect("scan finds the path");
     assert_eq!((scanned.severity, scanned.detail.as_str()), (High, "escalation paths: PassRole+EC2RunInstances (through role app-batch)"));
 
+    // A role that may pass itself: the event reads it once, not again for its own reach.
+    iam.put_role_policy().role_name("app-batch").policy_name("deploy").policy_document(doc(pass("app-*"))).send().await.unwrap();
+    let r = vigil.handle(&iam_event("PutRolePolicy", json!({"roleName":"app-batch","policyName":"deploy"})), &RunOptions::default()).await.unwrap();
+    assert_eq!(r.calls.operations.get("iam:GetRole").copied(), Some(1), "{:?}", r.calls.operations);
+    assert!(iam_ops(&r).contains("iam:ListRoles"));
+    let own = r.findings.iter().find(|f| f.resource_id == "app-batch" && f.check_id == "iam_privilege_escalation").expect("its own path");
+    assert!(own.detail.contains("through role app-batch (privileged)"), "{}", own.detail);
+
     // The role becomes an administrator; the next event on the user sees it, through ListRoles.
     iam.attach_role_policy().role_name("app-batch").policy_arn(ADMIN).send().await.unwrap();
     inline_user(&iam, "deployer", "deploy", pass("app-*")).await;

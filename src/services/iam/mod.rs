@@ -327,7 +327,7 @@ impl Iam {
         if !checks::privilege_escalation::pass_role_is_limited(principal, &ctx) {
             return;
         }
-        let listed = read::roles_reached(cx.clients, cache, |arn| checks::privilege_escalation::may_pass(principal, arn, &ctx)).await;
+        let listed = read::roles_reached(cx.clients, cache, principal, |arn| checks::privilege_escalation::may_pass(principal, arn, &ctx)).await;
         match listed {
             Ok(roles) => principal.roles = Some(roles.into()),
             Err(e) => tracing::warn!(principal = %principal.arn, error = %e.explain(), "roles not listed; PassRole reach not judged"),

@@ -292,8 +292,14 @@ const REACHED_ROLE_READS: usize = 20;
 /// The account's roles for judging a PassRole limited to some of them: every role (ListRoles) with
 /// its trust policy, and the permissions of up to [`REACHED_ROLE_READS`] roles `reaches` selects.
 /// `Err` when the listing fails or names a role without its name or ARN: then nothing shows that a
-/// role does not exist.
-pub async fn roles_reached(clients: &Clients, cache: &PolicyCache, reaches: impl Fn(&str) -> bool) -> Result<Vec<Principal>, AwsError> {
+/// role does not exist. `known` is the principal being audited: when it is one of the roles, its
+/// permissions, just read, are used rather than read again.
+pub async fn roles_reached(
+    clients: &Clients,
+    cache: &PolicyCache,
+    known: &Principal,
+    reaches: impl Fn(&str) -> bool,
+) -> Result<Vec<Principal>, AwsError> {
     let op = Operation::of::<aws_sdk_iam::operation::list_roles::ListRolesError>();
     let mut roles = Vec::new();
     let mut pages = client(clients).list_roles().into_paginator().items().send();
@@ -309,7 +315,9 @@ pub async fn roles_reached(clients: &Clients, cache: &PolicyCache, reaches: impl
         p.role = Some(RoleInfo { trust, max_session_seconds: role.max_session_duration(), last_used: None });
         roles.push(p);
     }
-    let wanted: Vec<String> = roles.iter().filter(|r| reaches(&r.arn)).take(REACHED_ROLE_READS).map(|r| r.name.clone()).collect();
+    let is_known = |r: &Principal| known.kind == crate::services::iam::ROLE && known.name == r.name;
+    let wanted: Vec<String> =
+        roles.iter().filter(|r| !is_known(r) && reaches(&r.arn)).take(REACHED_ROLE_READS).map(|r| r.name.clone()).collect();
     let mut read: HashMap<String, Permissions> = futures::stream::iter(wanted)
         .map(|name| async move {
             let perms = match read_role(clients, cache, &name).await {
@@ -323,7 +331,7 @@ pub async fn roles_reached(clients: &Clients, cache: &PolicyCache, reaches: impl
         .collect()
         .await;
     for r in &mut roles {
-        r.permissions = read.remove(&r.name);
+        r.permissions = if is_known(r) { known.permissions.clone() } else { read.remove(&r.name) };
     }
     Ok(roles)
 }
