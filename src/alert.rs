@@ -214,6 +214,9 @@ mod tests {
             risk_score: None,
             expires_at: None,
             triage: None,
+            transition: None,
+            exports_pending: Vec::new(),
+            export_due: None,
         }
     }
 

@@ -34,6 +34,10 @@ pub struct Settings {
     pub table_name: Option<String>,
     /// SNS topic for alerts. Without it, no alert is published.
     pub topic_arn: Option<String>,
+    /// Export every lifecycle transition to Security Hub (`BatchImportFindings`).
+    pub security_hub: bool,
+    /// Put one event per lifecycle transition on this EventBridge bus (name or ARN).
+    pub event_bus: Option<String>,
     pub alert_min_severity: Severity,
     /// Regions to audit. Empty means "the SDK's region".
     pub regions: Vec<String>,
@@ -72,6 +76,8 @@ impl Default for Settings {
         let mut s = Settings {
             table_name: None,
             topic_arn: None,
+            security_hub: false,
+            event_bus: None,
             alert_min_severity: Severity::Critical,
             regions: Vec::new(),
             scope_tag: None,
@@ -234,15 +240,34 @@ pub static SETTINGS: &[Setting] = &[
         },
     },
     Setting {
+        name: "SECURITY_HUB",
+        default: Fallback::Value("off"),
+        help: "on: import every lifecycle transition into Security Hub as an ASFF finding (OPEN is FAILED and ACTIVE, RESOLVED is PASSED and ARCHIVED, SUPPRESSED sets the workflow)",
+        apply: |s, v| {
+            s.security_hub = switch(v, "expected on or off")?;
+            Ok(())
+        },
+    },
+    Setting {
+        name: "EVENT_BUS",
+        default: Fallback::Unset("(none: no events)"),
+        help: "EventBridge bus (name or ARN) that receives one `vigil Finding Transition` event per lifecycle transition",
+        apply: |s, v| {
+            let name = v.rsplit('/').next().unwrap_or(v);
+            let valid = |c: char| c.is_ascii_alphanumeric() || "._-".contains(c);
+            if name.is_empty() || name.len() > 256 || !name.chars().all(valid) || (v.contains('/') && !v.starts_with("arn:")) {
+                return Err("expected an event bus name or ARN".into());
+            }
+            s.event_bus = Some(v.to_string());
+            Ok(())
+        },
+    },
+    Setting {
         name: "DRY_RUN",
         default: Fallback::Value("false"),
         help: "audit and log, but write nothing and publish nothing",
         apply: |s, v| {
-            s.dry_run = match v.to_ascii_lowercase().as_str() {
-                "1" | "true" | "yes" => true,
-                "0" | "false" | "no" => false,
-                _ => return Err("expected true or false".into()),
-            };
+            s.dry_run = switch(v, "expected true or false")?;
             Ok(())
         },
     },
@@ -386,6 +411,15 @@ pub fn settings_help() -> String {
 
 fn list(v: &str) -> Vec<String> {
     v.split(',').map(str::trim).filter(|x| !x.is_empty()).map(str::to_string).collect()
+}
+
+/// A yes-or-no setting: on, true, yes or 1; off, false, no or 0.
+fn switch(v: &str, expected: &str) -> Result<bool, String> {
+    match v.to_ascii_lowercase().as_str() {
+        "on" | "true" | "yes" | "1" => Ok(true),
+        "off" | "false" | "no" | "0" => Ok(false),
+        _ => Err(expected.to_string()),
+    }
 }
 
 fn number(v: &str, min: i64, max: i64) -> Result<i64, String> {

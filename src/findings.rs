@@ -83,6 +83,38 @@ pub struct Finding {
     /// alerts; once `until` passes, the next audit returns it to the normal lifecycle.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub triage: Option<Triage>,
+    /// The latest lifecycle transition (new, reopened, unsuppressed, suppressed, resolved): what
+    /// the transition sinks deliver.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transition: Option<Transition>,
+    /// The transition sinks (by name) that have not yet accepted `transition`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exports_pending: Vec<String>,
+    /// The account, present only while `exports_pending` is not empty: the key of the sparse index
+    /// that finds undelivered transitions with one Query.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub export_due: Option<String>,
+}
+
+impl Finding {
+    /// Records which sinks still owe this finding's transition, keeping the index key in step.
+    pub fn set_exports_pending(&mut self, mut sinks: Vec<String>) {
+        sinks.sort();
+        sinks.dedup();
+        self.export_due = (!sinks.is_empty()).then(|| self.account_id.clone());
+        self.exports_pending = sinks;
+    }
+
+    /// Marks a lifecycle transition: it is kept on the item and owed to every sink in `sinks`.
+    fn mark_transition(&mut self, transition: Transition, sinks: &[&str]) {
+        if !transition.is_lifecycle() {
+            return;
+        }
+        self.transition = Some(transition);
+        let mut owed = self.exports_pending.clone();
+        owed.extend(sinks.iter().map(|s| s.to_string()));
+        self.set_exports_pending(owed);
+    }
 }
 
 /// Who accepted a finding's risk, why, when, and until when.
@@ -113,7 +145,7 @@ impl Triage {
 
 /// Accepts a finding's risk: the SUPPRESSED finding to write, conditional on the item as read.
 /// Errors when there is nothing open to accept or the acceptance would lapse at once.
-pub fn accept(prev: &Finding, triage: Triage) -> Result<Change, String> {
+pub fn accept(prev: &Finding, triage: Triage, exports: &[&'static str]) -> Result<Change, String> {
     if prev.status == Status::Resolved {
         return Err(format!("{} on {} is resolved: there is no risk to accept", prev.check_id, prev.resource_arn));
     }
@@ -126,6 +158,7 @@ pub fn accept(prev: &Finding, triage: Triage) -> Result<Change, String> {
     f.alert_pending = false;
     f.triage = Some(triage);
     let transition = if prev.status == Status::Suppressed { Transition::StillSuppressed } else { Transition::Suppressed };
+    f.mark_transition(transition, exports);
     Ok(Change { finding: f, expected_observed_at: Some(prev.observed_at.clone()), transition, alert: false })
 }
 
@@ -141,7 +174,7 @@ pub fn withdraw(prev: &Finding) -> Result<Change, String> {
 }
 
 /// What happened to a finding in one observation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Transition {
     New,
@@ -158,6 +191,23 @@ impl Transition {
     /// Whether this transition makes the finding newly OPEN (the only case that alerts).
     pub fn becomes_open(self) -> bool {
         matches!(self, Transition::New | Transition::Reopened | Transition::Unsuppressed)
+    }
+
+    /// Whether the finding's status changed (or it appeared): what the transition sinks deliver.
+    pub fn is_lifecycle(self) -> bool {
+        !matches!(self, Transition::StillOpen | Transition::StillSuppressed)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transition::New => "new",
+            Transition::Reopened => "reopened",
+            Transition::Unsuppressed => "unsuppressed",
+            Transition::StillOpen => "still_open",
+            Transition::Suppressed => "suppressed",
+            Transition::StillSuppressed => "still_suppressed",
+            Transition::Resolved => "resolved",
+        }
     }
 }
 
@@ -197,6 +247,8 @@ pub struct Observation<'a> {
     /// Whether alerts can be sent (a topic is configured); only then is `alert_pending` stored.
     pub alerts_enabled: bool,
     pub resolved_ttl_days: u32,
+    /// The transition sinks (by name) that each lifecycle transition is owed to.
+    pub exports: &'a [&'static str],
 }
 
 impl Observation<'_> {
@@ -277,6 +329,7 @@ fn resolved(prev: &Finding, obs: &Observation, reason: &str) -> Change {
     f.expires_at = obs.expires_at();
     // The accepted risk is gone; if the check fails again, that is a new risk to judge.
     f.triage = None;
+    f.mark_transition(Transition::Resolved, obs.exports);
     Change { finding: f, expected_observed_at: Some(prev.observed_at.clone()), transition: Transition::Resolved, alert: false }
 }
 
@@ -327,7 +380,14 @@ fn failing(eval: &Evaluation, failure: &Failure, prev: Option<&Finding>, obs: &O
         risk_score: eval.exposure.as_ref().map(|e| risk_score(severity, e)),
         expires_at: None,
         triage,
+        transition: prev.and_then(|p| p.transition),
+        exports_pending: Vec::new(),
+        export_due: None,
     };
+    let mut finding = finding;
+    // Transitions still owed from earlier observations stay owed.
+    finding.set_exports_pending(prev.map(|p| p.exports_pending.clone()).unwrap_or_default());
+    finding.mark_transition(transition, obs.exports);
     let alert = alert_now || still_pending;
     Change { finding, expected_observed_at: prev.map(|p| p.observed_at.clone()), transition, alert }
 }
@@ -346,6 +406,7 @@ mod tests {
             alert_min_severity: Severity::Critical,
             alerts_enabled: true,
             resolved_ttl_days: 1,
+            exports: &[],
         }
     }
 
@@ -505,7 +566,7 @@ mod tests {
     /// An OPEN critical finding after its first audit at T1, accepted until `until`.
     fn accepted(r: &ResourceRef, until: Option<&str>) -> Finding {
         let first = reconcile(&[], &[fail(&public_policy::CHECK)], &obs(r, T1, false));
-        accept(&first[0].finding, triage(until)).unwrap().finding
+        accept(&first[0].finding, triage(until), &[]).unwrap().finding
     }
 
     #[test]
@@ -548,9 +609,34 @@ mod tests {
     fn nothing_to_accept_or_withdraw_is_an_error() {
         let r = bucket();
         let open = reconcile(&[], &[fail(&public_policy::CHECK)], &obs(&r, T1, false))[0].finding.clone();
-        assert!(accept(&open, triage(Some(T1))).unwrap_err().contains("not in the future"));
+        assert!(accept(&open, triage(Some(T1)), &[]).unwrap_err().contains("not in the future"));
         assert!(withdraw(&open).unwrap_err().contains("no accepted risk"));
         let resolved = reconcile(&[open], &[pass(&public_policy::CHECK)], &obs(&r, T2, false))[0].finding.clone();
-        assert!(accept(&resolved, triage(None)).unwrap_err().contains("resolved"));
+        assert!(accept(&resolved, triage(None), &[]).unwrap_err().contains("resolved"));
+    }
+
+    #[test]
+    fn each_lifecycle_transition_is_owed_to_every_sink_until_it_accepts_it() {
+        let r = bucket();
+        let sinks: &[&'static str] = &["securityhub", "eventbridge"];
+        let with = |at: &str| Observation { exports: sinks, ..obs(&r, at, false) };
+        let new = reconcile(&[], &[fail(&public_policy::CHECK)], &with(T1));
+        let f = &new[0].finding;
+        assert_eq!((f.transition, f.exports_pending.clone(), f.export_due.as_deref()), (Some(Transition::New), vec!["eventbridge".to_string(), "securityhub".to_string()], Some(r.account.as_str())));
+        // Security Hub took it; EventBridge did not. Staying open owes nothing new, and keeps the debt.
+        let mut item = f.clone();
+        item.set_exports_pending(vec!["eventbridge".into()]);
+        let still = reconcile(std::slice::from_ref(&item), &[fail(&public_policy::CHECK)], &with(T2));
+        assert_eq!((still[0].transition, still[0].finding.transition), (Transition::StillOpen, Some(Transition::New)));
+        assert_eq!(still[0].finding.exports_pending, vec!["eventbridge".to_string()]);
+        // Everything delivered: the index key goes with the last debt.
+        let mut item = still[0].finding.clone();
+        item.set_exports_pending(Vec::new());
+        assert_eq!(item.export_due, None);
+        let fixed = reconcile(std::slice::from_ref(&item), &[pass(&public_policy::CHECK)], &with(T3));
+        assert_eq!((fixed[0].finding.transition, fixed[0].finding.exports_pending.len()), (Some(Transition::Resolved), 2));
+        // Without sinks nothing is owed, but the transition is still recorded.
+        let quiet = reconcile(&[], &[fail(&public_policy::CHECK)], &obs(&r, T1, false));
+        assert_eq!((quiet[0].finding.transition, quiet[0].finding.export_due.as_ref()), (Some(Transition::New), None));
     }
 }

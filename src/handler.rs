@@ -3,7 +3,7 @@
 use crate::alert::SnsSink;
 use crate::aws::{self, CallRecorder, Clients};
 use crate::config::{ConfigError, Settings};
-use crate::engine::ports::{AlertSink, FindingStore};
+use crate::engine::ports::{AlertSink, ExportSink, FindingStore};
 use crate::engine::{Engine, Progress, RunReport};
 use crate::error::{AwsError, HandlerError};
 use crate::model::{truncate_millis, Arn};
@@ -73,6 +73,8 @@ pub struct Vigil {
     /// The findings table and alert topic, when configured; their clients are built on first use.
     store: OnceLock<Option<Store>>,
     sink: OnceLock<Option<SnsSink>>,
+    /// The transition sinks the settings turn on, built on first use.
+    exports: OnceLock<Vec<Box<dyn ExportSink + Send>>>,
 }
 
 impl Vigil {
@@ -101,7 +103,7 @@ impl Vigil {
     }
 
     fn build(settings: Settings, clients: Clients, account: OnceLock<String>) -> Self {
-        Vigil { settings, clients, account, store: OnceLock::new(), sink: OnceLock::new() }
+        Vigil { settings, clients, account, store: OnceLock::new(), sink: OnceLock::new(), exports: OnceLock::new() }
     }
 
     /// The audited account, once known.
@@ -132,6 +134,11 @@ impl Vigil {
         self.sink.get_or_init(|| topic.map(|t| SnsSink { client: self.clients.sns(), topic_arn: t.clone() })).as_ref()
     }
 
+    /// The transition sinks (Security Hub, EventBridge) the settings turn on.
+    pub fn exports(&self) -> Vec<&dyn ExportSink> {
+        self.exports.get_or_init(|| crate::sinks::from_settings(&self.settings, &self.clients)).iter().map(|s| s.as_ref() as &dyn ExportSink).collect()
+    }
+
     /// Handles one event. Bad input is a non-retryable error; a transient AWS failure that left
     /// the work unfinished is retryable; read failures of audited resources are reported in the
     /// summary and conclude nothing.
@@ -141,11 +148,13 @@ impl Vigil {
         let decision = router::route(event)?;
         let account_id = self.resolve_account(opts.function_arn.as_deref()).await?;
         let now = truncate_millis(opts.as_of.unwrap_or_else(Utc::now));
+        let exports = self.exports();
         let engine = Engine {
             services: crate::services::all(),
             cx: ReadCx::new(&self.clients, &self.settings, account_id),
             store: self.store().map(|s| s as &dyn FindingStore),
             sink: self.sink().map(|s| s as &dyn AlertSink),
+            exports: &exports,
             now,
             dry_run: opts.dry_run.unwrap_or(self.settings.dry_run),
             progress: opts.progress.clone(),

@@ -20,4 +20,5 @@ pub mod report;
 pub mod router;
 pub mod service;
 pub mod services;
+pub mod sinks;
 pub mod store;

@@ -2,7 +2,9 @@
 //!
 //! Table: partition key `resource_arn`, sort key `check_id`. GSI `by_status_severity`: partition key
 //! `status_severity` (`OPEN#CRITICAL`), sort key `opened_at`, so "OPEN findings of severity X, newest
-//! first" is one Query.
+//! first" is one Query. Sparse GSI `by_export_due`: partition key `export_due` (the account), present
+//! only on findings whose latest transition a sink has not accepted, so the transitions still owed
+//! are one Query that is empty in the steady state.
 
 use crate::aws::{classify, each_page};
 pub use crate::engine::ports::StoreError;
@@ -16,6 +18,8 @@ use futures::FutureExt;
 use std::collections::HashMap;
 
 pub const GSI_NAME: &str = "by_status_severity";
+/// The sparse index of findings whose transition some sink still owes.
+pub const EXPORT_GSI_NAME: &str = "by_export_due";
 
 /// The findings table.
 #[derive(Debug, Clone)]
@@ -144,7 +148,56 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Findings of one account with a transition still owed to a sink (sparse GSI Query).
+    pub async fn exports_due(&self, account: &str) -> Result<Vec<Finding>, StoreError> {
+        let mut items = Vec::new();
+        let pages = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(EXPORT_GSI_NAME)
+            .key_condition_expression("export_due = :a")
+            .expression_attribute_values(":a", AttributeValue::S(account.to_string()))
+            .into_paginator()
+            .send();
+        each_page(pages, |page| items.extend(page.items.unwrap_or_default())).await?;
+        decode(&items)
+    }
+
+    /// Leaves only `pending` owed, unless the item moved on since `f` was read.
+    pub async fn settle_exports(&self, f: &Finding, pending: &[String]) -> Result<(), StoreError> {
+        let update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("resource_arn", AttributeValue::S(f.resource_arn.clone()))
+            .key("check_id", AttributeValue::S(f.check_id.clone()))
+            .condition_expression("observed_at = :obs")
+            .expression_attribute_values(":obs", AttributeValue::S(f.observed_at.clone()));
+        let update = if pending.is_empty() {
+            update.update_expression("REMOVE exports_pending, export_due")
+        } else {
+            let list = pending.iter().map(|s| AttributeValue::S(s.clone())).collect();
+            update.update_expression("SET exports_pending = :p").expression_attribute_values(":p", AttributeValue::L(list))
+        };
+        match update.send().await {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Ok(()),
+            Err(e) => Err(classify(&e).into()),
+        }
+    }
+}
+
 impl FindingStore for Store {
+    fn exports_due<'a>(&'a self, account: &'a str) -> BoxFuture<'a, Result<Vec<Finding>, StoreError>> {
+        Store::exports_due(self, account).boxed()
+    }
+
+    fn settle_exports<'a>(&'a self, f: &'a Finding, pending: &'a [String]) -> BoxFuture<'a, Result<(), StoreError>> {
+        Store::settle_exports(self, f, pending).boxed()
+    }
+
     fn for_resource<'a>(&'a self, arn: &'a str) -> BoxFuture<'a, Result<Vec<Finding>, StoreError>> {
         Store::for_resource(self, arn).boxed()
     }

@@ -16,9 +16,13 @@ operation, a fault, and how many requests it hits (all when `times` is absent). 
   stale_report the IAM credential report as AWS keeps it for up to four hours: rows of `users`
                dropped, GeneratedTime moved back `hours`
   rewrite      forwards, then replaces each match of the regex `find` in the body with `replace`
+  respond      answers with `status` (default 200) and the JSON `body` without forwarding: a
+               recorded AWS response, for an operation moto does not implement; the request body
+               is kept with the hit
 
 Control (no SigV4): POST /__faults {"rules": [...]} replaces the rules; DELETE /__faults clears
-rules and hits; GET /__faults returns {"hits": [[service, operation, fault], ...]}.
+rules and hits; GET /__faults returns {"hits": [[service, operation, fault], ...]} and, for
+`respond` rules, {"requests": [[operation, request body as JSON], ...]}.
 
 Usage: faultproxy.py PORT UPSTREAM_URL
 """
@@ -39,6 +43,14 @@ import urllib.parse
 LOCK = threading.Lock()
 RULES = []
 HITS = []
+REQUESTS = []
+
+# REST-JSON operations, by (service, method, path).
+REST_OPERATIONS = {
+    ("securityhub", "POST", "/findings/import"): "BatchImportFindings",
+    ("securityhub", "PATCH", "/findings/batchupdate"): "BatchUpdateFindings",
+    ("securityhub", "POST", "/findings"): "GetFindings",
+}
 
 S3_SUBRESOURCES = [
     ("policy", "BucketPolicy"),
@@ -54,6 +66,8 @@ THROTTLE = {
     "ec2": (503, "RequestLimitExceeded"),
     "s3": (503, "SlowDown"),
     "dynamodb": (400, "ThrottlingException"),
+    "securityhub": (429, "TooManyRequestsException"),
+    "events": (400, "ThrottlingException"),
 }
 
 
@@ -64,6 +78,8 @@ def service_of(headers):
 
 def operation_of(service, method, path, query, headers, body):
     target = headers.get("X-Amz-Target")
+    if (service, method, path) in REST_OPERATIONS:
+        return REST_OPERATIONS[(service, method, path)]
     if target:
         return target.rsplit(".", 1)[-1]
     if service == "s3":
@@ -86,6 +102,9 @@ def error_body(service, status, code, message):
     if service == "dynamodb":
         body = json.dumps({"__type": "com.amazonaws.dynamodb.v20120810#" + code, "message": message})
         return status, "application/x-amz-json-1.0", body.encode()
+    if service in ("securityhub", "events"):
+        body = json.dumps({"__type": code, "Code": code, "message": message, "Message": message})
+        return status, "application/x-amz-json-1.1", body.encode()
     if service == "ec2":
         body = f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error></Errors><RequestID>fault</RequestID></Response>"
     elif service == "s3":
@@ -151,6 +170,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_HEAD(self):
         self.handle_any()
 
+    def do_PATCH(self):
+        self.handle_any()
+
     def reply(self, status, content_type, body, headers=()):
         self.send_response(status)
         for k, v in headers:
@@ -168,8 +190,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if self.command == "POST":
                 RULES = json.loads(body or b"{}").get("rules", [])
             elif self.command == "DELETE":
-                RULES, HITS = [], []
-            out = json.dumps({"hits": HITS, "rules": RULES}).encode()
+                RULES, HITS, REQUESTS[:] = [], [], []
+            out = json.dumps({"hits": HITS, "rules": RULES, "requests": REQUESTS}).encode()
         self.reply(200, "application/json", out)
 
     def handle_any(self):
@@ -187,6 +209,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.close()
             return
+        if fault == "respond":
+            with LOCK:
+                REQUESTS.append([operation, json.loads(body or b"{}")])
+            answer = json.dumps(rule.get("body", {})).encode()
+            return self.reply(rule.get("status", 200), "application/json", answer, [("x-amzn-RequestId", "recorded")])
         if fault == "slow":
             time.sleep(rule.get("seconds", 2))
         canned = {

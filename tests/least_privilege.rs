@@ -13,7 +13,8 @@ use std::collections::{BTreeMap, BTreeSet};
 /// SDK operation → the IAM actions that authorize it: every service's table and vigil's own.
 fn iam_actions() -> Vec<(&'static str, &'static [&'static str])> {
     let services = vigil::services::all().iter().flat_map(|s| s.info().permissions.iter().copied());
-    services.chain(vigil::aws::OWN_PERMISSIONS.iter().copied()).collect()
+    let sinks = vigil::sinks::PERMISSIONS.iter().flat_map(|p| p.iter().copied());
+    services.chain(vigil::aws::OWN_PERMISSIONS.iter().copied()).chain(sinks).collect()
 }
 
 /// Actions the Lambda platform performs with the function's role, not vigil's code.
@@ -31,7 +32,28 @@ fn as_list(v: &Value) -> Vec<String> {
     }
 }
 
-/// Every action the function's role allows.
+/// The role's policies, each with the condition it depends on (`None`: always present). A
+/// conditional policy is `Fn::If [condition, policy, AWS::NoValue]`.
+fn role_policies(t: &Value) -> Vec<(Option<String>, Value)> {
+    t["Resources"]["FunctionRole"]["Properties"]["Policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| match p.get("Fn::If").and_then(Value::as_array) {
+            Some(branches) => {
+                assert_eq!(branches[2], serde_json::json!({"Ref": "AWS::NoValue"}), "a conditional policy is absent when off");
+                (branches[0].as_str().map(str::to_string), branches[1].clone())
+            }
+            None => (None, p.clone()),
+        })
+        .collect()
+}
+
+fn policy_actions(policy: &Value) -> BTreeSet<String> {
+    policy["PolicyDocument"]["Statement"].as_array().unwrap().iter().flat_map(|stmt| as_list(&stmt["Action"])).collect()
+}
+
+/// Every action the function's role allows (with every optional sink on).
 fn granted_actions(t: &Value) -> BTreeSet<String> {
     let role = &t["Resources"]["FunctionRole"];
     assert_eq!(role["Type"], "AWS::IAM::Role");
@@ -40,7 +62,7 @@ fn granted_actions(t: &Value) -> BTreeSet<String> {
     assert!(function.get("Policies").is_none(), "SAM policies would add a generated role");
     assert_eq!(function["Role"]["Fn::GetAtt"][0], "FunctionRole");
     let mut out = BTreeSet::new();
-    for policy in role["Properties"]["Policies"].as_array().unwrap() {
+    for (_, policy) in role_policies(t) {
         for stmt in policy["PolicyDocument"]["Statement"].as_array().unwrap() {
             assert_eq!(stmt["Effect"], "Allow");
             assert!(stmt.get("NotAction").is_none(), "NotAction grants everything else");
@@ -89,9 +111,8 @@ fn template_role_grants_exactly_what_the_code_uses() {
 #[test]
 fn kms_actions_are_scoped_to_vigils_key() {
     let t = template();
-    let role = &t["Resources"]["FunctionRole"]["Properties"]["Policies"];
     let mut kms = BTreeSet::new();
-    for policy in role.as_array().unwrap() {
+    for (_, policy) in role_policies(&t) {
         for stmt in policy["PolicyDocument"]["Statement"].as_array().unwrap() {
             let actions = as_list(&stmt["Action"]);
             if actions.iter().any(|a| a.starts_with("kms:")) {
@@ -122,4 +143,32 @@ fn kms_actions_are_scoped_to_vigils_key() {
     for (name, path) in [("FunctionLogGroup", "/Properties/KmsKeyId"), ("AuditorFunction", "/Properties/KmsKeyArn")] {
         assert_eq!(t["Resources"][name].pointer(path), Some(&serde_json::json!({"Fn::GetAtt": ["VigilKey", "Arn"]})), "{name}");
     }
+}
+
+/// Each optional sink's actions are granted only by its own conditional policy, whose condition
+/// is the one that sets the sink's variable: a sink that is off needs, and gets, no permission.
+#[test]
+fn sinks_that_are_off_need_no_permission() {
+    let t = template();
+    let policies = role_policies(&t);
+    let env = &t["Resources"]["AuditorFunction"]["Properties"]["Environment"]["Variables"];
+    // (sink's permission table, the condition, the variable, how the variable depends on it)
+    let sinks: [(&[(&str, &[&str])], &str, &str); 2] =
+        [(vigil::sinks::securityhub::PERMISSIONS, "SecurityHubOn", "SECURITY_HUB"), (vigil::sinks::eventbridge::PERMISSIONS, "HasEventBus", "EVENT_BUS")];
+    for (table, condition, var) in sinks {
+        let actions: BTreeSet<String> = table.iter().flat_map(|(_, a)| a.iter().map(|a| a.to_string())).collect();
+        let granting: Vec<&(Option<String>, Value)> = policies.iter().filter(|(_, p)| !policy_actions(p).is_disjoint(&actions)).collect();
+        assert_eq!(granting.len(), 1, "{condition}: one policy grants the sink's actions");
+        let (cond, policy) = granting[0];
+        assert_eq!(cond.as_deref(), Some(condition), "{var}'s actions are granted only when it is on");
+        assert_eq!(policy_actions(policy), actions, "{condition}'s policy grants exactly the sink's actions");
+        assert!(t["Conditions"].get(condition).is_some(), "{condition} is defined");
+        assert!(env.get(var).is_some(), "{var} is set from the template");
+    }
+    // SECURITY_HUB is the parameter itself, and SecurityHubOn tests that parameter for `on`.
+    assert_eq!(env["SECURITY_HUB"], serde_json::json!({"Ref": "SecurityHub"}));
+    assert_eq!(t["Conditions"]["SecurityHubOn"], serde_json::json!({"Fn::Equals": [{"Ref": "SecurityHub"}, "on"]}));
+    assert_eq!(env["EVENT_BUS"]["Fn::If"][0], "HasEventBus", "EVENT_BUS is unset when there is no bus");
+    assert_eq!(t["Parameters"]["SecurityHub"]["Default"], "off");
+    assert_eq!(t["Parameters"]["EventBusName"]["Default"], "");
 }

@@ -317,8 +317,17 @@ async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
                 at: vigil::model::timestamp(chrono::Utc::now()),
                 until: until.map(vigil::model::timestamp),
             };
-            let change = triage_change(&vigil, &resource, &check, |prev| vigil::findings::accept(prev, triage)).await?;
+            let exports = vigil.exports();
+            let names: Vec<&'static str> = exports.iter().map(|s| s.name()).collect();
+            let change = triage_change(&vigil, &resource, &check, |prev| vigil::findings::accept(prev, triage, &names)).await?;
             println!("{} on {}: SUPPRESSED, {}", check, resource, change.finding.triage.as_ref().map(vigil::findings::Triage::describe).unwrap_or_default());
+            if !change.finding.exports_pending.is_empty() {
+                let store = vigil.store().map(|s| s as &dyn vigil::engine::ports::FindingStore);
+                let delivery = vigil::sinks::deliver(store, &exports, vec![change.finding.clone()]).await;
+                for (sink, e) in &delivery.failures {
+                    eprintln!("{sink}: not exported yet ({}); the next audit sends it", e.explain());
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Unsuppress { resource, check } => {

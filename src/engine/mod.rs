@@ -19,7 +19,7 @@ use crate::router::Target;
 use crate::service::{Listing, Read, ReadCx, Scan, Service, Snapshot};
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
-use ports::{AlertSink, FindingStore, StoreError};
+use ports::{AlertSink, ExportSink, FindingStore, StoreError};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -127,6 +127,14 @@ pub struct RunReport {
     pub compliance_score: Option<f64>,
     pub transitions: BTreeMap<Transition, u64>,
     pub alerts_sent: u64,
+    /// Transitions each sink accepted in this run (this run's, and earlier ones still owed).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub exports_sent: BTreeMap<String, u64>,
+    /// Findings whose transition some sink still owes after this run (sent again by the next).
+    pub exports_owed: u64,
+    /// Sink failures: reported, and retried by the next audit, but they do not fail the run.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub export_errors: Vec<AuditError>,
     pub audit_errors: Vec<AuditError>,
     /// Resource types whose enumeration failed: their deletions were not swept.
     pub incomplete_types: Vec<ResourceType>,
@@ -207,6 +215,8 @@ pub struct Engine<'a> {
     pub cx: ReadCx<'a>,
     pub store: Option<&'a dyn FindingStore>,
     pub sink: Option<&'a dyn AlertSink>,
+    /// Where lifecycle transitions are exported (none by default).
+    pub exports: &'a [&'a dyn ExportSink],
     pub now: DateTime<Utc>,
     pub dry_run: bool,
     pub progress: Option<Arc<dyn Progress>>,
@@ -215,6 +225,15 @@ pub struct Engine<'a> {
 }
 
 impl Engine<'_> {
+    /// The sinks each lifecycle transition is owed to: none in a dry run.
+    fn export_names(&self) -> Vec<&'static str> {
+        if self.dry_run {
+            Vec::new()
+        } else {
+            self.exports.iter().map(|s| s.name()).collect()
+        }
+    }
+
     fn context(&self) -> Context {
         Context::new(self.cx.settings, self.cx.account_id, self.cx.partition(), self.now)
     }
@@ -465,6 +484,7 @@ impl Engine<'_> {
             alert_min_severity: settings.alert_min_severity,
             alerts_enabled: self.sink.is_some() && !self.dry_run,
             resolved_ttl_days: settings.resolved_ttl_days,
+            exports: &self.export_names(),
         };
         let compute = |existing: &[Finding]| match &verdict {
             Verdict::Evaluated { evals, .. } => findings::reconcile(existing, evals, &obs),
@@ -543,6 +563,7 @@ impl Engine<'_> {
     async fn finish(&self, mut report: RunReport, results: Vec<Audited>) -> RunReport {
         report.observed_at = timestamp(self.now);
         report.dry_run = self.dry_run;
+        let mut exported = Vec::new();
         for a in results {
             if let Some(r) = a.remaining {
                 report.remaining.push(r);
@@ -562,6 +583,9 @@ impl Engine<'_> {
             report.audit_errors.extend(a.errors);
             for c in a.changes {
                 *report.transitions.entry(c.transition).or_default() += 1;
+                if !c.finding.exports_pending.is_empty() {
+                    exported.push(c.finding.clone());
+                }
                 if c.alert {
                     report.alerts.push(Alert::new(&c.finding, c.transition));
                 }
@@ -593,6 +617,34 @@ impl Engine<'_> {
                 }
             }
         }
+        if !self.exports.is_empty() && !self.dry_run {
+            // Boxed: the sinks' futures would otherwise enlarge every run's future.
+            Box::pin(self.export(&mut report, exported)).await;
+        }
         report
+    }
+
+    /// Sends this run's transitions, and any an earlier run could not deliver, to the transition
+    /// sinks. A sink that fails does not fail the run: what it refused stays owed on the item and
+    /// the next audit sends it again.
+    async fn export(&self, report: &mut RunReport, mut owed: Vec<Finding>) {
+        if let Some(store) = self.store {
+            match store.exports_due(self.cx.account_id).await {
+                Ok(earlier) => owed.extend(earlier),
+                Err(e) => report.export_errors.push(AuditError::store("exports", e)),
+            }
+        }
+        if owed.is_empty() {
+            return;
+        }
+        let delivery = crate::sinks::deliver(self.store, self.exports, owed).await;
+        report.exports_sent = delivery.sent.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        report.exports_owed = delivery.still_owed;
+        for (sink, e) in delivery.failures {
+            report.export_errors.push(AuditError::infrastructure(sink, &e));
+        }
+        for (arn, e) in delivery.store_errors {
+            report.export_errors.push(AuditError::store(&arn, e));
+        }
     }
 }

@@ -1,5 +1,6 @@
-//! The engine's I/O seams: where findings are kept and where alerts go. DynamoDB and SNS implement
-//! them in production; the in-memory versions here serve the engine's unit tests.
+//! The engine's I/O seams: where findings are kept, where alerts go, and where lifecycle
+//! transitions are exported. DynamoDB, SNS, Security Hub and EventBridge implement them in
+//! production; the in-memory versions here serve the engine's unit tests.
 
 use crate::alert::Alert;
 use crate::error::AwsError;
@@ -32,6 +33,21 @@ pub trait FindingStore: Sync {
     fn clear_alert_pending<'a>(&'a self, f: &'a Finding) -> BoxFuture<'a, Result<(), StoreError>>;
     /// OPEN or SUPPRESSED findings of these types in one account (for the deletion sweep).
     fn active<'a>(&'a self, types: &'a [ResourceType], account: &'a str) -> BoxFuture<'a, Result<Vec<Finding>, StoreError>>;
+    /// Findings of one account whose latest transition some sink has not accepted yet.
+    fn exports_due<'a>(&'a self, account: &'a str) -> BoxFuture<'a, Result<Vec<Finding>, StoreError>>;
+    /// Leaves only `pending` owed on the item, unless it moved on meanwhile (a newer observation
+    /// carries its own debts).
+    fn settle_exports<'a>(&'a self, f: &'a Finding, pending: &'a [String]) -> BoxFuture<'a, Result<(), StoreError>>;
+}
+
+/// Where lifecycle transitions are exported (Security Hub, EventBridge). Delivery is at least
+/// once: a transition stays owed on the stored item until its sink accepts it.
+pub trait ExportSink: Sync {
+    /// The name kept in `exports_pending` (`securityhub`, `eventbridge`): stable, lower case.
+    fn name(&self) -> &'static str;
+    /// Sends each finding's latest transition; returns the indexes the sink accepted, and the
+    /// first failure.
+    fn export<'a>(&'a self, findings: &'a [Finding]) -> BoxFuture<'a, (Vec<usize>, Option<AwsError>)>;
 }
 
 /// Where alerts go.
@@ -127,6 +143,26 @@ impl FindingStore for MemoryStore {
         }
         .boxed()
     }
+
+    fn exports_due<'a>(&'a self, account: &'a str) -> BoxFuture<'a, Result<Vec<Finding>, StoreError>> {
+        async move {
+            self.broken()?;
+            Ok(self.items().iter().filter(|f| f.export_due.as_deref() == Some(account)).cloned().collect())
+        }
+        .boxed()
+    }
+
+    fn settle_exports<'a>(&'a self, f: &'a Finding, pending: &'a [String]) -> BoxFuture<'a, Result<(), StoreError>> {
+        async move {
+            self.broken()?;
+            let mut items = self.items();
+            if let Some(item) = items.iter_mut().find(|i| i.resource_arn == f.resource_arn && i.check_id == f.check_id && i.observed_at == f.observed_at) {
+                item.set_exports_pending(pending.to_vec());
+            }
+            Ok(())
+        }
+        .boxed()
+    }
 }
 
 /// Alerts kept in memory; can be told to refuse deliveries.
@@ -149,6 +185,60 @@ impl AlertSink for MemorySink {
             }
             self.delivered.lock().unwrap_or_else(|p| p.into_inner()).extend(alerts.iter().cloned());
             (alerts.iter().map(|a| a.finding.clone()).collect(), None)
+        }
+        .boxed()
+    }
+}
+
+/// Exports kept in memory; can be told to refuse them, or to accept only some.
+#[derive(Debug)]
+pub struct MemoryExports {
+    pub name: &'static str,
+    /// Every accepted finding, in order.
+    pub accepted: Mutex<Vec<Finding>>,
+    /// While set, every export fails with this error and nothing is accepted.
+    pub refuse: Mutex<Option<AwsError>>,
+    /// Refuses the findings of these resources (by id): a partial failure.
+    pub refuse_ids: Mutex<Vec<String>>,
+}
+
+impl MemoryExports {
+    pub fn new(name: &'static str) -> Self {
+        MemoryExports { name, accepted: Mutex::default(), refuse: Mutex::default(), refuse_ids: Mutex::default() }
+    }
+
+    pub fn accepted(&self) -> Vec<Finding> {
+        self.accepted.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+impl ExportSink for MemoryExports {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn export<'a>(&'a self, findings: &'a [Finding]) -> BoxFuture<'a, (Vec<usize>, Option<AwsError>)> {
+        async move {
+            if let Some(e) = self.refuse.lock().unwrap_or_else(|p| p.into_inner()).clone() {
+                return (Vec::new(), Some(e));
+            }
+            let refused = self.refuse_ids.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            let mut ok = Vec::new();
+            let mut error = None;
+            for (i, f) in findings.iter().enumerate() {
+                if refused.contains(&f.resource_id) {
+                    error.get_or_insert_with(|| AwsError {
+                        operation: crate::error::Operation { service: "memory", name: "Export" },
+                        kind: crate::error::AwsErrorKind::Other,
+                        code: Some("Refused".into()),
+                        message: "refused".into(),
+                    });
+                } else {
+                    self.accepted.lock().unwrap_or_else(|p| p.into_inner()).push(f.clone());
+                    ok.push(i);
+                }
+            }
+            (ok, error)
         }
         .boxed()
     }

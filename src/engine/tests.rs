@@ -3,7 +3,7 @@
 //! observations, refused alerts.
 
 #[cfg(test)]
-use super::ports::{MemorySink, MemoryStore};
+use super::ports::{MemoryExports, MemorySink, MemoryStore};
 use super::*;
 use crate::aws::{CallRecorder, Clients};
 use crate::check::{Check, On};
@@ -161,6 +161,10 @@ struct Harness {
     store: MemoryStore,
     sink: MemorySink,
     fake: Fake,
+    /// Transition sinks, used when `exporting` is on.
+    hub: MemoryExports,
+    bus: MemoryExports,
+    exporting: bool,
 }
 
 fn at(minute: u32) -> DateTime<Utc> {
@@ -180,6 +184,9 @@ impl Harness {
             store: MemoryStore::default(),
             sink: MemorySink::default(),
             fake: Fake::default(),
+            hub: MemoryExports::new("securityhub"),
+            bus: MemoryExports::new("eventbridge"),
+            exporting: false,
         }
     }
 
@@ -189,6 +196,7 @@ impl Harness {
             cx: ReadCx::new(&self.clients, &self.settings, ACCOUNT),
             store: Some(&self.store),
             sink: Some(&self.sink),
+            exports: if self.exporting { vec![&self.hub as &dyn ExportSink, &self.bus].leak() } else { &[] },
             now: at(minute),
             dry_run: false,
             progress: None,
@@ -535,4 +543,83 @@ async fn a_region_left_out_or_an_entity_never_audited_leaves_scope() {
     h.scan(3).await;
     assert_eq!(h.finding("b").resolution.as_deref(), Some(RESOLVED_OUT_OF_SCOPE));
     assert_eq!(h.finding("a").status, Status::Open);
+}
+
+fn transitions(sink: &MemoryExports) -> Vec<(String, Option<Transition>)> {
+    sink.accepted().into_iter().map(|f| (f.resource_id, f.transition)).collect()
+}
+
+#[tokio::test]
+async fn every_lifecycle_transition_reaches_every_sink_once() {
+    let mut h = Harness::new();
+    h.exporting = true;
+    h.fake.set("a", true);
+    h.fake.set("b", false);
+    let r = h.scan(0).await;
+    assert_eq!((r.exports_sent.get("securityhub"), r.exports_sent.get("eventbridge"), r.exports_owed), (Some(&1), Some(&1), 0));
+    h.scan(1).await;
+    assert_eq!(transitions(&h.bus).len(), 1, "staying open is no transition");
+    h.fake.set("a", false);
+    h.scan(2).await;
+    h.fake.set("a", true);
+    h.scan(3).await;
+    let want = vec![("a".to_string(), Some(Transition::New)), ("a".into(), Some(Transition::Resolved)), ("a".into(), Some(Transition::Reopened))];
+    assert_eq!(transitions(&h.hub), want);
+    assert_eq!(transitions(&h.bus), want);
+    let f = h.finding("a");
+    assert!(f.exports_pending.is_empty() && f.export_due.is_none(), "nothing owed once delivered: {f:?}");
+}
+
+#[tokio::test]
+async fn a_refused_transition_stays_owed_and_the_next_audit_sends_it_even_for_a_deleted_resource() {
+    let mut h = Harness::new();
+    h.exporting = true;
+    h.fake.set("a", true);
+    h.scan(0).await;
+    // Security Hub is down while the resource is deleted: its RESOLVED is owed, EventBridge has it.
+    *h.hub.refuse.lock().unwrap() = Some(throttled());
+    h.fake.world().things.clear();
+    let r = h.scan(1).await;
+    assert_eq!((r.resources_deleted, r.exports_owed, r.export_errors.len()), (1, 1, 1));
+    assert!(r.audit_errors.is_empty(), "a sink outage does not fail the run: {:?}", r.audit_errors);
+    let f = h.finding("a");
+    assert_eq!((f.status, f.exports_pending.clone(), f.export_due.as_deref()), (Status::Resolved, vec!["securityhub".to_string()], Some(ACCOUNT)));
+    assert_eq!(transitions(&h.bus).last().map(|t| t.1), Some(Some(Transition::Resolved)));
+    // The resource is gone, so no audit reads it again: the index still finds what is owed.
+    *h.hub.refuse.lock().unwrap() = None;
+    let unrelated = h.event("zzz", 2).await;
+    assert_eq!((unrelated.exports_sent.get("securityhub"), unrelated.exports_owed), (Some(&1), 0));
+    assert_eq!(transitions(&h.hub).last().map(|t| t.1), Some(Some(Transition::Resolved)));
+    assert_eq!(transitions(&h.bus).len(), 2, "EventBridge is not sent it twice");
+    assert!(h.finding("a").export_due.is_none());
+}
+
+#[tokio::test]
+async fn a_partial_failure_keeps_only_the_refused_finding_owed() {
+    let mut h = Harness::new();
+    h.exporting = true;
+    h.fake.set("a", true);
+    *h.bus.refuse_ids.lock().unwrap() = vec!["a".into()];
+    h.fake.set("b", true);
+    let r = h.scan(0).await;
+    assert_eq!((r.exports_sent.get("securityhub"), r.exports_sent.get("eventbridge"), r.exports_owed), (Some(&2), Some(&1), 1));
+    assert_eq!(h.finding("a").exports_pending, vec!["eventbridge".to_string()]);
+    assert!(h.finding("b").exports_pending.is_empty());
+    h.bus.refuse_ids.lock().unwrap().clear();
+    let r = h.scan(1).await;
+    assert_eq!((r.exports_sent.get("eventbridge"), r.exports_owed), (Some(&1), 0));
+    assert_eq!(transitions(&h.bus), vec![("b".into(), Some(Transition::New)), ("a".into(), Some(Transition::New))]);
+    assert_eq!(transitions(&h.hub).len(), 2, "the sink that took them is not sent them again");
+}
+
+#[tokio::test]
+async fn a_dry_run_owes_nothing_and_exports_nothing() {
+    let mut h = Harness::new();
+    h.exporting = true;
+    h.fake.set("a", true);
+    let mut e = h.engine(0);
+    e.dry_run = true;
+    let r = e.full_scan().await;
+    assert!(r.exports_sent.is_empty());
+    assert!(h.hub.accepted().is_empty() && h.store.all().iter().all(|f| f.exports_pending.is_empty()));
 }

@@ -71,8 +71,23 @@ pub fn id(f: &Finding) -> String {
     format!("vigil/{}/{}/{}", f.account_id, f.check_id, f.resource_arn)
 }
 
+/// The finding's record; a global finding (IAM, the account) is placed in us-east-1.
 pub fn record(f: &Finding) -> Value {
-    let region = if f.region.is_empty() || f.region == "global" { "us-east-1" } else { f.region.as_str() };
+    record_in(f, "us-east-1")
+}
+
+/// The region whose Security Hub holds a finding: its own, or `home` for a global one.
+pub fn region_of<'a>(f: &'a Finding, home: &'a str) -> &'a str {
+    if f.region.is_empty() || f.region == "global" {
+        home
+    } else {
+        f.region.as_str()
+    }
+}
+
+/// The finding's record, a global finding placed in `home`.
+pub fn record_in(f: &Finding, home: &str) -> Value {
+    let region = region_of(f, home);
     let partition = crate::model::partition(region);
     let (compliance, record_state, workflow) = match f.status {
         Status::Open => ("FAILED", "ACTIVE", "NEW"),

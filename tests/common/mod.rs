@@ -187,7 +187,7 @@ impl World {
     }
 }
 
-/// Creates the findings table with the template's key schema and GSI.
+/// Creates the findings table with the template's key schema and indexes.
 pub async fn create_table(ddb: &aws_sdk_dynamodb::Client, name: &str) {
     let attr = |n: &str| AttributeDefinition::builder().attribute_name(n).attribute_type(ScalarAttributeType::S).build().unwrap();
     let key = |n: &str, t: KeyType| KeySchemaElement::builder().attribute_name(n).key_type(t).build().unwrap();
@@ -198,6 +198,7 @@ pub async fn create_table(ddb: &aws_sdk_dynamodb::Client, name: &str) {
         .attribute_definitions(attr("check_id"))
         .attribute_definitions(attr("status_severity"))
         .attribute_definitions(attr("opened_at"))
+        .attribute_definitions(attr("export_due"))
         .key_schema(key("resource_arn", KeyType::Hash))
         .key_schema(key("check_id", KeyType::Range))
         .global_secondary_indexes(
@@ -205,6 +206,14 @@ pub async fn create_table(ddb: &aws_sdk_dynamodb::Client, name: &str) {
                 .index_name(vigil::store::GSI_NAME)
                 .key_schema(key("status_severity", KeyType::Hash))
                 .key_schema(key("opened_at", KeyType::Range))
+                .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                .build()
+                .unwrap(),
+        )
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(vigil::store::EXPORT_GSI_NAME)
+                .key_schema(key("export_due", KeyType::Hash))
                 .projection(Projection::builder().projection_type(ProjectionType::All).build())
                 .build()
                 .unwrap(),
