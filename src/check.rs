@@ -165,9 +165,9 @@ pub struct Check {
     pub remediation: &'static str,
     /// An AWS CLI command that fixes it; `{id}` stands for the resource id.
     pub remediation_cli: &'static str,
-    /// AWS Foundational Security Best Practices control ids (`IAM.4`), or other frameworks'
-    /// references written with their name (`CIS 1.13`).
-    pub compliance: &'static [&'static str],
+    /// The framework controls it evaluates: `fsbp("IAM.4")`, `cis3("1.4")`, `cis5("1.3")`.
+    /// `vigil compliance` judges a control by the checks that name it.
+    pub compliance: &'static [crate::compliance::Ref],
     pub eval: &'static dyn Evaluate,
     /// The change one finding of this check calls for, from its detail and evidence, for
     /// `vigil report`; `None` uses the remediation text.
@@ -201,9 +201,9 @@ impl Check {
         self.resource_types.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", ")
     }
 
-    /// Compliance references in full: bare ids are AWS FSBP controls, others name their framework.
+    /// Compliance references as findings carry them (`AWS FSBP IAM.4`, `CIS 5.0.0 1.3`).
     pub fn compliance_refs(&self) -> Vec<String> {
-        self.compliance.iter().map(|c| if c.contains(' ') { c.to_string() } else { format!("AWS FSBP {c}") }).collect()
+        self.compliance.iter().map(|c| c.to_string()).collect()
     }
 }
 
@@ -240,7 +240,7 @@ pub fn catalogue_markdown() -> String {
             c.id,
             c.severity,
             c.types_text(),
-            c.compliance.join(", "),
+            c.compliance_refs().join(", "),
             c.title
         ));
     }

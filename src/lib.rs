@@ -8,6 +8,7 @@
 pub mod alert;
 pub mod aws;
 pub mod check;
+pub mod compliance;
 pub mod config;
 pub mod engine;
 pub mod error;

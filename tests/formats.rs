@@ -156,3 +156,63 @@ async fn html_report_renders_in_a_real_browser() {
         assert!(status.success());
     }
 }
+
+#[tokio::test]
+async fn compliance_reports_from_the_store_and_from_a_live_scan() {
+    let w = World::new().await;
+    let s3 = w.s3();
+    public_bucket(&s3, "open-policy").await;
+    bucket(&s3, "locked").await;
+    harden(&s3, "locked").await;
+    let only = [("SERVICES", "s3,iam")];
+    let (ok, _, err) = cli(&w, &["scan"], &only);
+    assert!(ok, "{err}");
+
+    // From the store: every CIS v5.0.0 recommendation, judged by the checks that cover it.
+    let (ok, out, err) = cli(&w, &["compliance", "--framework", "cis-5.0", "--format", "json"], &only);
+    assert!(ok, "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let controls = report["controls"].as_array().unwrap();
+    assert_eq!(controls.len(), 63);
+    let sum = ["passed", "failed", "not_evaluated"].iter().map(|k| report[*k].as_u64().unwrap()).sum::<u64>();
+    assert_eq!(sum, 63);
+    assert_eq!(report["from"], "findings table");
+    let control = |id: &str| controls.iter().find(|c| c["id"] == id).unwrap_or_else(|| panic!("{id}")).clone();
+    let bpa = control("2.1.4");
+    assert_eq!(bpa["verdict"], "fail", "{bpa}");
+    assert!(bpa["failing"].as_array().unwrap().iter().any(|a| a == "arn:aws:s3:::open-policy"), "{bpa}");
+    assert!(!bpa["failing"].as_array().unwrap().iter().any(|a| a == "arn:aws:s3:::locked"), "the hardened bucket passes: {bpa}");
+    assert_eq!(control("1.1")["verdict"], "not_evaluated");
+    assert!(control("1.1")["reason"].as_str().unwrap().starts_with("manual"));
+    let ebs = control("5.1.1");
+    assert_eq!((ebs["verdict"].as_str(), ebs["reason"].as_str()), (Some("not_evaluated"), Some("service not audited: ec2 (SERVICES)")));
+    assert!(controls.iter().any(|c| c["verdict"] == "pass"), "something passes");
+
+    // A live scan, as CSV: one row per FSBP control.
+    let (ok, out, err) = cli(&w, &["compliance", "--framework", "fsbp", "--live", "--format", "csv"], &[("SERVICES", "s3")]);
+    assert!(ok, "{err}");
+    let mut rows = csv::Reader::from_reader(out.as_bytes());
+    let rows: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), vigil::compliance::Framework::Fsbp.controls().len());
+    let s3_2 = rows.iter().find(|r| &r[1] == "S3.2").unwrap();
+    assert_eq!(&s3_2[2], "fail");
+    assert!(s3_2[5].contains("arn:aws:s3:::open-policy"));
+    let iam_4 = rows.iter().find(|r| &r[1] == "IAM.4").unwrap();
+    assert_eq!((&iam_4[2], &iam_4[3]), ("not evaluated", "service not audited: iam (SERVICES)"));
+
+    // The table, and the page in a real browser.
+    let (ok, table, err) = cli(&w, &["compliance", "--framework", "cis-3.0"], &only);
+    assert!(ok, "{err}");
+    assert!(table.starts_with("CIS AWS Foundations Benchmark v3.0.0: ") && table.contains("- arn:aws:s3:::open-policy"), "{table}");
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("cis.html");
+    let (ok, _, err) = cli(&w, &["compliance", "--framework", "cis-3.0", "--format", "html", "--out", page.to_str().unwrap()], &only);
+    assert!(ok, "{err}");
+    let (dom, log) = browse(&page, "");
+    assert!(console(&log).is_empty(), "{:?}", console(&log));
+    assert!(dom.contains("CIS AWS Foundations Benchmark v3.0.0") && dom.contains(r#"<tr class="fail">"#) && dom.contains("arn:aws:s3:::open-policy"));
+    assert_eq!(dom.matches("<tr class=").count(), 62, "every recommendation is a row");
+
+    let (ok, _, err) = cli(&w, &["compliance", "--framework", "nist"], &only);
+    assert!(!ok && err.contains("expected cis-3.0, cis-5.0 or fsbp"), "{err}");
+}

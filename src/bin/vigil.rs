@@ -34,6 +34,14 @@ enum Format {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum ComplianceFormat {
+    Table,
+    Json,
+    Csv,
+    Html,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum CatalogueFormat {
     Table,
     Markdown,
@@ -118,6 +126,27 @@ enum Command {
         #[arg(long = "out", value_name = "FILE")]
         out_file: Option<PathBuf>,
     },
+    /// A compliance report: every control of a framework with pass, fail or not evaluated (and
+    /// why), and the failing resources; from the findings table, or from a scan with --live (the
+    /// default without TABLE_NAME).
+    Compliance {
+        /// cis-3.0, cis-5.0 or fsbp.
+        #[arg(long, value_parser = parse_framework, required_unless_present = "coverage")]
+        framework: Option<vigil::compliance::Framework>,
+        #[arg(long, value_enum, default_value = "table")]
+        format: ComplianceFormat,
+        /// Write the report to this file instead of standard output.
+        #[arg(long = "out", value_name = "FILE")]
+        out_file: Option<PathBuf>,
+        /// Scan now instead of reading the findings table.
+        #[arg(long)]
+        live: bool,
+        /// Print which checks cover each CIS recommendation, as docs/compliance/cis-aws-foundations.md.
+        #[arg(long, conflicts_with_all = ["framework", "live"])]
+        coverage: bool,
+        #[command(flatten)]
+        opts: RunOpts,
+    },
     /// Accept a finding's risk: it stays SUPPRESSED and never alerts, until --until (a date or
     /// RFC 3339 time) or until withdrawn; who and why are kept on the finding.
     Suppress {
@@ -188,6 +217,10 @@ fn parse_until(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
 
 fn parse_status(s: &str) -> Result<Status, String> {
     Status::parse(s).ok_or_else(|| "expected OPEN, RESOLVED or SUPPRESSED".into())
+}
+
+fn parse_framework(s: &str) -> Result<vigil::compliance::Framework, String> {
+    vigil::compliance::Framework::parse(s).ok_or_else(|| "expected cis-3.0, cis-5.0 or fsbp".into())
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
@@ -338,6 +371,47 @@ async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
             let items = store.for_resource(&resource).await?;
             let status = items.iter().find(|f| f.check_id == check).map_or("gone", |f| f.status.as_str());
             println!("{check} on {resource}: accepted risk withdrawn; now {status}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Compliance { framework, format, out_file, live, coverage, opts } => {
+            use vigil::compliance::{self, report::{ComplianceReport, Evidence}, Framework};
+            if coverage {
+                print!("{}", compliance::coverage_markdown(&[Framework::Cis3, Framework::Cis5]));
+                return Ok(ExitCode::SUCCESS);
+            }
+            let framework = framework.ok_or("--framework is required")?;
+            let vigil = Vigil::from_env().await?;
+            let mut failed_reads = std::collections::BTreeMap::new();
+            let mut run = None;
+            let (findings, from) = match vigil.store().filter(|_| !live) {
+                Some(store) => {
+                    let mut findings = store.list(Some(Status::Open), None).await?;
+                    findings.extend(store.list(Some(Status::Suppressed), None).await?);
+                    (findings, "findings table")
+                }
+                None => {
+                    let report = vigil.handle(&serde_json::json!({"scan": "full"}), &opts.options(None)).await?;
+                    for e in report.audit_errors.iter().filter(|e| !e.is_infrastructure()) {
+                        failed_reads.entry(e.operation.service.to_string()).or_insert_with(|| e.operation.to_string());
+                    }
+                    let findings = report.findings.clone();
+                    run = Some(report);
+                    (findings, "live scan")
+                }
+            };
+            let evaluated = run.as_ref().map(|r| &r.evaluated_by_check);
+            let evidence = Evidence { findings: &findings, audited: vigil.settings.services.clone(), failed_reads, evaluated };
+            let report = ComplianceReport::new(framework, &evidence, from, vigil::model::timestamp(chrono::Utc::now()));
+            let text = match format {
+                ComplianceFormat::Table => report.table(),
+                ComplianceFormat::Json => report.json()? + "\n",
+                ComplianceFormat::Csv => report.csv()?,
+                ComplianceFormat::Html => report.html(),
+            };
+            match out_file {
+                Some(path) => std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+                None => print!("{text}"),
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Findings { status, severity, format, out_file } => {

@@ -124,6 +124,9 @@ pub struct RunReport {
     /// (resource, check) pairs evaluated, and how many passed.
     pub evaluated: u64,
     pub passed: u64,
+    /// Resources each check reached a verdict on (a check absent here concluded nothing).
+    #[serde(skip)]
+    pub evaluated_by_check: BTreeMap<&'static str, u64>,
     pub compliance_score: Option<f64>,
     pub transitions: BTreeMap<Transition, u64>,
     pub alerts_sent: u64,
@@ -162,6 +165,8 @@ pub struct RunReport {
 struct Audited {
     changes: Vec<Change>,
     evaluated: u64,
+    /// The checks that reached a verdict on the resource.
+    checks_evaluated: Vec<&'static str>,
     passed: u64,
     errors: Vec<AuditError>,
     skipped: bool,
@@ -453,6 +458,7 @@ impl Engine<'_> {
             .collect();
         let mut out = self.record(&r, Verdict::Evaluated { evals: &evals, exempt }).await;
         out.evaluated = evals.len() as u64;
+        out.checks_evaluated = evals.iter().map(|e| e.check.id).collect();
         out.passed = evals.iter().filter(|e| e.outcome == Outcome::Pass).count() as u64;
         out.errors.extend(failures.iter().map(AuditError::read));
         out
@@ -579,6 +585,9 @@ impl Engine<'_> {
                 report.resources_audited += 1;
             }
             report.evaluated += a.evaluated;
+            for check in a.checks_evaluated {
+                *report.evaluated_by_check.entry(check).or_default() += 1;
+            }
             report.passed += a.passed;
             report.audit_errors.extend(a.errors);
             for c in a.changes {

@@ -95,7 +95,7 @@ pub fn record_in(f: &Finding, home: &str) -> Value {
         Status::Resolved => ("PASSED", "ARCHIVED", "RESOLVED"),
     };
     let mut types = vec!["Software and Configuration Checks/AWS Security Best Practices".to_string()];
-    if f.compliance.iter().any(|c| c.starts_with("CIS ")) {
+    if f.compliance.iter().filter_map(|c| crate::compliance::framework_of(c)).any(|fw| fw != crate::compliance::Framework::Fsbp) {
         types.push("Software and Configuration Checks/Industry and Regulatory Standards/CIS AWS Foundations Benchmark".into());
     }
     let mut product_fields = serde_json::Map::new();

@@ -80,6 +80,6 @@ mod tests {
         assert_eq!(rows.iter().map(|r| r.len()).collect::<Vec<_>>(), vec![COLUMNS.len(); 2]);
         assert_eq!(&rows[0][9], "statement 0 allows anyone s3:GetObject, with \"quotes\", commas", "quotes and commas survive");
         assert_eq!((&rows[1][0], &rows[1][14], &rows[1][15]), ("RESOLVED", "2026-11-03T10:00:00Z", "fixed"));
-        assert_eq!(&rows[0][11], "S3.2 CIS 2.1.4");
+        assert_eq!(&rows[0][11], "AWS FSBP S3.2 CIS 5.0.0 2.1.4");
     }
 }

@@ -4,7 +4,7 @@
 //! with its detail, risk and fix. The charts are SVG drawn here; the table is built by a small
 //! script from the findings embedded as JSON.
 
-use super::{standards, Context, RenderError};
+use super::{Context, RenderError};
 use crate::engine::RunReport;
 use crate::findings::{Finding, Status};
 use crate::model::Severity;
@@ -81,22 +81,20 @@ fn counts<'a>(findings: &'a [Finding], key: impl Fn(&'a Finding) -> String) -> B
     out
 }
 
-/// Per framework: the controls vigil evaluates (the checks that map to it) and those with no
-/// failing resource among these findings.
+/// Per framework: the controls vigil evaluates and those that pass, judged by
+/// `crate::compliance` from these findings (every service counted as audited).
 fn frameworks(findings: &[Finding]) -> Vec<(&'static str, usize, usize)> {
-    let failing: BTreeSet<&str> = findings.iter().filter(|f| f.status != Status::Resolved).map(|f| f.check_id.as_str()).collect();
-    let mut by_framework: BTreeMap<&'static str, (usize, usize)> = BTreeMap::new();
-    for check in crate::check::all() {
-        let ids: Vec<String> = check.compliance.iter().map(|c| c.to_string()).collect();
-        for framework in standards(&ids) {
-            let e = by_framework.entry(framework).or_default();
-            e.0 += 1;
-            if !failing.contains(check.id) {
-                e.1 += 1;
-            }
-        }
-    }
-    by_framework.into_iter().map(|(f, (total, passing))| (f, total, passing)).collect()
+    use crate::compliance::report::{evaluate, Evidence, Verdict};
+    let audited = crate::services::all().iter().map(|s| s.name().to_string()).collect();
+    let evidence = Evidence { findings, audited, failed_reads: Default::default(), evaluated: None };
+    crate::compliance::Framework::ALL
+        .into_iter()
+        .map(|f| {
+            let results = evaluate(f, &evidence);
+            let passing = results.iter().filter(|c| c.verdict == Verdict::Pass).count();
+            (f.title(), passing + results.iter().filter(|c| c.verdict == Verdict::Fail).count(), passing)
+        })
+        .collect()
 }
 
 /// One value of a service's report section as text: nested lists and objects read inline.
@@ -235,7 +233,7 @@ pub fn render(findings: &[Finding], run: Option<&RunReport>, cx: &Context) -> Re
     html.push_str(&bar_chart("by-service", "Open findings by service", &by_service));
     html.push_str(&bar_chart("by-account", "Open findings by account", &by_account));
     html.push_str("</div>");
-    html.push_str(r#"<h2 style="margin-top:14px">Compliance</h2><table id="frameworks"><thead><tr><th>Framework</th><th>Controls with no failing resource</th><th>Score</th></tr></thead><tbody>"#);
+    html.push_str(r#"<h2 style="margin-top:14px">Compliance</h2><table id="frameworks"><thead><tr><th>Framework</th><th>Evaluated controls that pass</th><th>Score</th></tr></thead><tbody>"#);
     for (framework, total, passing) in frameworks(findings) {
         let _ = write!(
             html,
@@ -310,10 +308,11 @@ mod tests {
     fn frameworks_count_controls_without_a_failing_resource() {
         let all = frameworks(&[]);
         let failing = frameworks(&[finding(Status::Open)]);
-        // The fixture's check, s3_bucket_public_policy, maps to FSBP (S3.2, S3.3).
+        // The fixture's check, s3_bucket_public_policy, maps to FSBP S3.2 and S3.3.
         let fsbp = |v: &[(&'static str, usize, usize)]| v.iter().find(|(f, ..)| f.starts_with("AWS Foundational")).copied().unwrap();
-        assert_eq!(fsbp(&all).1, fsbp(&all).2, "no finding: every control passes");
-        assert_eq!(fsbp(&failing).2 + 1, fsbp(&all).2, "one failing check fails one control");
+        assert_eq!(fsbp(&all).1, fsbp(&all).2, "no finding: every evaluated control passes");
+        assert_eq!(fsbp(&failing).2 + 2, fsbp(&all).2, "one failing check fails both its controls");
+        assert_eq!(all.len(), 3, "CIS v3.0.0, CIS v5.0.0 and FSBP");
     }
 
     #[test]

@@ -70,10 +70,7 @@ fn epoch_ms(text: &str) -> Option<i64> {
 
 /// The standards a finding's compliance ids belong to, as frameworks name themselves.
 fn standards(compliance: &[String]) -> Vec<&'static str> {
-    let mut out: Vec<&'static str> = compliance
-        .iter()
-        .map(|id| if id.starts_with("CIS ") { "CIS AWS Foundations Benchmark" } else { "AWS Foundational Security Best Practices" })
-        .collect();
+    let mut out: Vec<&'static str> = compliance.iter().filter_map(|id| crate::compliance::framework_of(id)).map(|f| f.title()).collect();
     out.sort();
     out.dedup();
     out
@@ -98,7 +95,7 @@ pub(crate) mod testing {
             "region": "eu-west-1",
             "detail": "statement 0 allows anyone s3:GetObject, with \"quotes\", commas",
             "remediation": "Remove the public statement.",
-            "compliance": ["S3.2", "CIS 2.1.4"],
+            "compliance": ["AWS FSBP S3.2", "CIS 5.0.0 2.1.4"],
             "first_seen": "2026-11-01T10:00:00Z",
             "last_seen": "2026-11-02T10:00:00Z",
             "observed_at": "2026-11-02T10:00:00Z",

@@ -157,8 +157,8 @@ mod tests {
     #[test]
     fn compliance_names_requirements_and_standards() {
         let r = record(&finding(Status::Open), &cx());
-        assert_eq!(r["compliance"]["requirements"], json!(["S3.2", "CIS 2.1.4"]));
-        assert_eq!(r["compliance"]["standards"], json!(["AWS Foundational Security Best Practices", "CIS AWS Foundations Benchmark"]));
+        assert_eq!(r["compliance"]["requirements"], json!(["AWS FSBP S3.2", "CIS 5.0.0 2.1.4"]));
+        assert_eq!(r["compliance"]["standards"], json!(["AWS Foundational Security Best Practices v1.0.0", "CIS AWS Foundations Benchmark v5.0.0"]));
         assert_eq!((r["severity_id"].as_i64(), r["time"].as_i64()), (Some(5), epoch_ms("2026-11-02T10:00:00Z")));
     }
 }

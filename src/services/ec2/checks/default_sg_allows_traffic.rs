@@ -3,6 +3,7 @@
 use crate::check::{Check, Context, On, Outcome};
 use crate::model::Severity;
 use crate::services::ec2::snapshot::SecurityGroup;
+use crate::compliance::{cis3, cis5, fsbp};
 
 pub static CHECK: Check = Check {
     id: "ec2_default_sg_allows_traffic",
@@ -13,7 +14,7 @@ pub static CHECK: Check = Check {
            then connect workloads nobody meant to connect, and let a compromised host reach its neighbours.",
     remediation: "Remove every inbound and outbound rule from the default group and give workloads their own groups.",
     remediation_cli: "aws ec2 revoke-security-group-ingress --group-id {id} --ip-permissions \"$(aws ec2 describe-security-groups --group-ids {id} --query 'SecurityGroups[0].IpPermissions')\"",
-    compliance: &["EC2.2", "CIS 5.4"],
+    compliance: &[fsbp("EC2.2"), cis3("5.4"), cis5("5.5")],
     eval: &On(eval),
     advice: None,
 };

@@ -3,6 +3,7 @@
 use crate::check::{Check, Context, On, Outcome};
 use crate::model::Severity;
 use crate::services::ec2::snapshot::RegionSettings;
+use crate::compliance::{cis3, cis5, fsbp};
 
 pub static CHECK: Check = Check {
     id: "ec2_ebs_default_encryption_off",
@@ -13,7 +14,7 @@ pub static CHECK: Check = Check {
            forgotten flag in a template leaves data readable wherever its snapshots are copied.",
     remediation: "Enable EBS encryption by default in every region you use.",
     remediation_cli: "aws ec2 enable-ebs-encryption-by-default",
-    compliance: &["EC2.7", "CIS 2.2.1"],
+    compliance: &[fsbp("EC2.7"), cis3("2.2.1"), cis5("5.1.1")],
     eval: &On(eval),
     advice: None,
 };

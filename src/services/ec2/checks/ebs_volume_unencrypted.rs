@@ -3,6 +3,7 @@
 use crate::check::{Check, Context, On, Outcome};
 use crate::model::Severity;
 use crate::services::ec2::snapshot::Volume;
+use crate::compliance::fsbp;
 
 pub static CHECK: Check = Check {
     id: "ec2_ebs_volume_unencrypted",
@@ -14,7 +15,7 @@ pub static CHECK: Check = Check {
     remediation: "Snapshot the volume, copy the snapshot with encryption, create a volume from it and swap it in; \
                   turn on EBS encryption by default so new volumes are encrypted.",
     remediation_cli: "aws ec2 create-snapshot --volume-id {id}",
-    compliance: &["EC2.3"],
+    compliance: &[fsbp("EC2.3")],
     eval: &On(eval),
     advice: None,
 };

@@ -3,6 +3,7 @@
 use crate::check::{Check, Context, On, Outcome};
 use crate::model::Severity;
 use crate::services::ec2::snapshot::Vpc;
+use crate::compliance::{cis3, cis5, fsbp};
 
 pub static CHECK: Check = Check {
     id: "vpc_flow_logs_disabled",
@@ -13,7 +14,7 @@ pub static CHECK: Check = Check {
            intrusion cannot be detected or reconstructed afterwards.",
     remediation: "Create a VPC flow log capturing ALL (or at least REJECT) traffic to CloudWatch Logs or S3.",
     remediation_cli: "aws ec2 create-flow-logs --resource-type VPC --resource-ids {id} --traffic-type ALL --log-destination-type s3 --log-destination <bucket-arn>",
-    compliance: &["EC2.6", "CIS 3.7"],
+    compliance: &[fsbp("EC2.6"), cis3("3.7"), cis5("3.7")],
     eval: &On(eval),
     advice: None,
 };

@@ -4,6 +4,7 @@ use super::{describe, evidence, high_risk_hits, world_cidr};
 use crate::check::{Check, Context, On, Outcome};
 use crate::model::Severity;
 use crate::services::ec2::snapshot::SecurityGroup;
+use crate::compliance::{cis3, cis5, fsbp};
 
 pub static CHECK: Check = Check {
     id: "ec2_sg_open_high_risk_port",
@@ -15,7 +16,7 @@ pub static CHECK: Check = Check {
     remediation: "Remove the rule, or narrow its source to known CIDRs or a security group; reach hosts through \
                   Session Manager or a VPN instead.",
     remediation_cli: "aws ec2 revoke-security-group-ingress --group-id {id} --security-group-rule-ids <sgr-id listed by: aws ec2 describe-security-group-rules --filters Name=group-id,Values={id}>",
-    compliance: &["EC2.13", "EC2.14", "EC2.19", "CIS 5.2", "CIS 5.3"],
+    compliance: &[fsbp("EC2.13"), fsbp("EC2.14"), fsbp("EC2.19"), cis3("5.2"), cis3("5.3"), cis5("5.1.2"), cis5("5.3"), cis5("5.4")],
     eval: &On(eval),
     advice: None,
 };

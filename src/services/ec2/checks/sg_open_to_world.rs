@@ -4,6 +4,7 @@ use super::{describe, evidence, high_risk_hits, opens_other_ports, world_cidr};
 use crate::check::{Check, Context, On, Outcome};
 use crate::model::Severity;
 use crate::services::ec2::snapshot::SecurityGroup;
+use crate::compliance::fsbp;
 
 pub static CHECK: Check = Check {
     id: "ec2_sg_open_to_world",
@@ -15,7 +16,7 @@ pub static CHECK: Check = Check {
     remediation: "Open only the ports in PUBLIC_PORTS to the internet, and restrict every other rule to known \
                   CIDRs or security groups. Rules opening high-risk ports are reported by ec2_sg_open_high_risk_port.",
     remediation_cli: "aws ec2 revoke-security-group-ingress --group-id {id} --security-group-rule-ids <sgr-id listed by: aws ec2 describe-security-group-rules --filters Name=group-id,Values={id}>",
-    compliance: &["EC2.18"],
+    compliance: &[fsbp("EC2.18")],
     eval: &On(eval),
     advice: None,
 };

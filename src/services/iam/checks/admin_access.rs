@@ -7,6 +7,7 @@ use crate::policy::engine;
 use crate::services::iam::report::policies_of;
 use crate::services::iam::snapshot::Principal;
 use serde::{Deserialize, Serialize};
+use crate::compliance::{cis3, cis5, fsbp};
 
 pub static CHECK: Check = Check {
     id: "iam_admin_access",
@@ -20,7 +21,7 @@ pub static CHECK: Check = Check {
                   principal actually uses (IAM Access Advisor shows them); keep full admin behind a \
                   break-glass role with MFA.",
     remediation_cli: "aws iam generate-service-last-accessed-details --arn arn:aws:iam::ACCOUNT_ID:{id}",
-    compliance: &["IAM.1", "CIS 1.16"],
+    compliance: &[fsbp("IAM.1"), cis3("1.16"), cis5("1.15")],
     eval: &On(eval),
     advice: Some(|f| {
         let policies = evidence_of::<Evidence>(f).map(|e| policies_of(&e.policies)).unwrap_or_default();

@@ -16,7 +16,7 @@ pub static CHECK: Check = Check {
            service's data.",
     remediation: "Detach the broad policy and attach one scoped to the actions the principal uses.",
     remediation_cli: "aws iam list-attached-user-policies --user-name {id}",
-    compliance: &["CIS 1.16"],
+    compliance: &[],
     eval: &On(eval),
     advice: Some(|f| {
         let policies = evidence_of::<Evidence>(f).map(|e| e.policies.join(", ")).unwrap_or_default();

@@ -3,6 +3,7 @@
 use crate::check::{Check, Context, On, Outcome};
 use crate::model::Severity;
 use crate::services::iam::snapshot::Account;
+use crate::compliance::{cis3, cis5, fsbp};
 
 pub static CHECK: Check = Check {
     id: "iam_password_policy_weak",
@@ -16,7 +17,7 @@ pub static CHECK: Check = Check {
     remediation_cli: "aws iam update-account-password-policy --minimum-password-length 14 --require-symbols \
                       --require-numbers --require-uppercase-characters --require-lowercase-characters \
                       --password-reuse-prevention 24 --max-password-age 90",
-    compliance: &["IAM.7", "IAM.10", "IAM.11", "IAM.12", "IAM.13", "IAM.14", "IAM.15", "IAM.16", "IAM.17"],
+    compliance: &[fsbp("IAM.7"), fsbp("IAM.10"), cis3("1.8"), cis3("1.9"), cis5("1.7"), cis5("1.8")],
     eval: &On(eval),
     advice: None,
 };

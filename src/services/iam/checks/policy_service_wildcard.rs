@@ -5,6 +5,7 @@ use super::Documents;
 use crate::check::{Check, Context, Outcome};
 use crate::model::Severity;
 use crate::policy::actions::catalogue;
+use crate::compliance::fsbp;
 
 pub static CHECK: Check = Check {
     id: "iam_policy_service_wildcard",
@@ -16,7 +17,7 @@ pub static CHECK: Check = Check {
            administrators.",
     remediation: "List the actions the workload needs instead of `service:*`.",
     remediation_cli: "aws iam get-policy --policy-arn {id}",
-    compliance: &["IAM.21"],
+    compliance: &[fsbp("IAM.21")],
     eval: &super::OnDocuments(eval),
     advice: None,
 };

@@ -20,7 +20,7 @@ pub static CHECK: Check = Check {
     remediation: "Name the resources (ARNs or ARN patterns) the actions are for, or add a condition such as \
                   aws:ResourceTag or aws:RequestedRegion.",
     remediation_cli: "aws iam get-policy --policy-arn {id}",
-    compliance: &["CIS 1.16"],
+    compliance: &[],
     eval: &super::OnDocuments(eval),
     advice: None,
 };

@@ -23,7 +23,7 @@ pub static CHECK: Check = Check {
                   lead to more privilege (specific policy, role or user ARNs), or guard them with a Deny or \
                   a permissions boundary.",
     remediation_cli: "aws iam simulate-principal-policy --policy-source-arn arn:aws:iam::ACCOUNT_ID:{id} --action-names iam:CreatePolicyVersion iam:PassRole",
-    compliance: &["CIS 1.16"],
+    compliance: &[],
     eval: &On(eval),
     advice: Some(advice),
 };

@@ -17,7 +17,7 @@ pub static CHECK: Check = Check {
     remediation: "Add a Condition StringEquals sts:ExternalId with a secret agreed with the trusted party, \
                   or add the account to TRUSTED_ACCOUNT_IDS if it is one of yours.",
     remediation_cli: "aws iam update-assume-role-policy --role-name {id} --policy-document file://trust.json",
-    compliance: &["CIS 1.16"],
+    compliance: &[],
     eval: &On(eval),
     advice: Some(|f| {
         let accounts = evidence_of::<Evidence>(f).map(|e| e.accounts.join(", ")).unwrap_or_default();

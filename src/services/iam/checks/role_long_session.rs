@@ -13,7 +13,7 @@ pub static CHECK: Check = Check {
            from a laptop or CI log works all day after the theft.",
     remediation: "Lower MaxSessionDuration to what the role's users need (one hour is the default).",
     remediation_cli: "aws iam update-role --role-name {id} --max-session-duration 3600",
-    compliance: &["CIS 1.16"],
+    compliance: &[],
     eval: &On(eval),
     advice: Some(|_| "Lower MaxSessionDuration to one hour unless longer sessions are needed.".into()),
 };

@@ -15,7 +15,7 @@ pub static CHECK: Check = Check {
     remediation: "Name the accounts or roles that may assume it in Principal, or restrict it with \
                   aws:PrincipalOrgID.",
     remediation_cli: "aws iam get-role --role-name {id} --query Role.AssumeRolePolicyDocument",
-    compliance: &["CIS 1.16"],
+    compliance: &[],
     eval: &On(eval),
     advice: Some(|_| "Restrict the trust policy: name the accounts or roles that may assume it.".into()),
 };

@@ -13,7 +13,7 @@ pub static CHECK: Check = Check {
            system) is compromised, the role is a ready-made way in that nobody monitors.",
     remediation: "Delete roles nobody uses, after checking their last activity in IAM Access Advisor.",
     remediation_cli: "aws iam get-role --role-name {id} --query Role.RoleLastUsed",
-    compliance: &["CIS 1.16"],
+    compliance: &[],
     eval: &On(eval),
     advice: Some(|_| "Delete the unused role after checking its last activity.".into()),
 };

@@ -3,6 +3,7 @@
 use crate::check::{Check, Context, OnPart, Outcome};
 use crate::model::Severity;
 use crate::services::iam::snapshot::Account;
+use crate::compliance::{cis3, cis5, fsbp};
 
 pub static CHECK: Check = Check {
     id: "iam_root_access_key",
@@ -13,7 +14,7 @@ pub static CHECK: Check = Check {
            account, can close it, and can lock every administrator out.",
     remediation: "Sign in as root, delete the access keys under Security credentials, and use IAM roles instead.",
     remediation_cli: "aws iam get-account-summary --query SummaryMap.AccountAccessKeysPresent",
-    compliance: &["IAM.4", "CIS 1.4"],
+    compliance: &[fsbp("IAM.4"), cis3("1.4"), cis5("1.3")],
     eval: &OnPart { produced: super::root_produced, eval },
     advice: None,
 };

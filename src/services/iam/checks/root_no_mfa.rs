@@ -3,6 +3,7 @@
 use crate::check::{Check, Context, OnPart, Outcome};
 use crate::model::Severity;
 use crate::services::iam::snapshot::Account;
+use crate::compliance::{cis3, cis5, fsbp};
 
 pub static CHECK: Check = Check {
     id: "iam_root_no_mfa",
@@ -13,7 +14,7 @@ pub static CHECK: Check = Check {
            and irrevocable control of the account.",
     remediation: "Sign in as root and register a hardware or virtual MFA device.",
     remediation_cli: "aws iam get-account-summary --query SummaryMap.AccountMFAEnabled",
-    compliance: &["IAM.9", "CIS 1.5"],
+    compliance: &[fsbp("IAM.9"), cis3("1.5"), cis5("1.4")],
     eval: &OnPart { produced: super::root_produced, eval },
     advice: None,
 };

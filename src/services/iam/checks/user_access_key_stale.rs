@@ -3,6 +3,7 @@
 use crate::check::{Check, Context, OnPart, Outcome};
 use crate::model::Severity;
 use crate::services::iam::snapshot::Principal;
+use crate::compliance::{cis3, cis5, fsbp};
 
 pub static CHECK: Check = Check {
     id: "iam_user_access_key_stale",
@@ -13,7 +14,7 @@ pub static CHECK: Check = Check {
            still works today, giving an attacker programmatic access until someone rotates it.",
     remediation: "Create a new key, move its users over, then deactivate and delete the old one.",
     remediation_cli: "aws iam list-access-keys --user-name {id}",
-    compliance: &["IAM.3", "CIS 1.14"],
+    compliance: &[fsbp("IAM.3"), cis3("1.14"), cis5("1.13")],
     eval: &OnPart { produced: super::credentials_produced, eval },
     advice: Some(|f| format!("Rotate the access key: create a new one, switch its users, delete the old one ({}).", f.detail)),
 };

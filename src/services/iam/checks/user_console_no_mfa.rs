@@ -3,6 +3,7 @@
 use crate::check::{Check, Context, OnPart, Outcome};
 use crate::model::Severity;
 use crate::services::iam::snapshot::Principal;
+use crate::compliance::{cis3, cis5, fsbp};
 
 pub static CHECK: Check = Check {
     id: "iam_user_console_no_mfa",
@@ -13,7 +14,7 @@ pub static CHECK: Check = Check {
            console with all of the user's permissions, and no second factor stands in the way.",
     remediation: "Enable an MFA device for the user (or remove the console password if it is not needed).",
     remediation_cli: "aws iam delete-login-profile --user-name {id}",
-    compliance: &["IAM.5", "CIS 1.10"],
+    compliance: &[fsbp("IAM.5"), cis3("1.10"), cis5("1.9")],
     eval: &OnPart { produced: super::credentials_produced, eval },
     advice: Some(|_| "Require MFA: enable an MFA device, or remove the console password if it is not needed.".into()),
 };

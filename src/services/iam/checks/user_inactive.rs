@@ -3,6 +3,7 @@
 use crate::check::{Check, Context, OnPart, Outcome};
 use crate::model::Severity;
 use crate::services::iam::snapshot::Principal;
+use crate::compliance::fsbp;
 
 pub static CHECK: Check = Check {
     id: "iam_user_inactive",
@@ -14,7 +15,7 @@ pub static CHECK: Check = Check {
     remediation: "Remove the console password and deactivate the keys of users who no longer need them, \
                   or delete the user.",
     remediation_cli: "aws iam delete-login-profile --user-name {id}",
-    compliance: &["IAM.8", "IAM.22", "CIS 1.12"],
+    compliance: &[fsbp("IAM.8")],
     eval: &OnPart { produced: super::credentials_produced, eval },
     advice: Some(|f| format!("Remove unused credentials (console password, access keys) or delete the user ({}).", f.detail)),
 };

@@ -3,6 +3,7 @@
 use crate::check::{Check, Context, OnPart, Outcome};
 use crate::model::Severity;
 use crate::services::iam::snapshot::Principal;
+use crate::compliance::{cis3, cis5};
 
 pub static CHECK: Check = Check {
     id: "iam_user_multiple_active_keys",
@@ -13,7 +14,7 @@ pub static CHECK: Check = Check {
            wherever it leaked, and nobody watches it because everyone thinks it was replaced.",
     remediation: "Find which key is still in use (last-used date), deactivate the other, then delete it.",
     remediation_cli: "aws iam list-access-keys --user-name {id}",
-    compliance: &["CIS 1.13"],
+    compliance: &[cis3("1.13"), cis5("1.12")],
     eval: &OnPart { produced: super::credentials_produced, eval },
     advice: Some(|_| "Remove the unused access key: deactivate the one not used recently, then delete it.".into()),
 };

@@ -3,6 +3,7 @@
 use crate::check::{Check, Context, On, Outcome};
 use crate::model::Severity;
 use crate::services::rds::snapshot::DbInstance;
+use crate::compliance::{cis3, cis5, fsbp};
 
 pub static CHECK: Check = Check {
     id: "rds_instance_public",
@@ -14,7 +15,7 @@ pub static CHECK: Check = Check {
     remediation: "Turn off public accessibility and reach the database from inside the VPC (bastion via Session \
                   Manager, VPN, or RDS Proxy).",
     remediation_cli: "aws rds modify-db-instance --db-instance-identifier {id} --no-publicly-accessible --apply-immediately",
-    compliance: &["RDS.2"],
+    compliance: &[fsbp("RDS.2"), cis3("2.3.3"), cis5("2.2.3")],
     eval: &On(eval),
     advice: None,
 };

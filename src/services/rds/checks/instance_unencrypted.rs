@@ -3,6 +3,7 @@
 use crate::check::{Check, Context, On, Outcome};
 use crate::model::Severity;
 use crate::services::rds::snapshot::DbInstance;
+use crate::compliance::{cis3, cis5, fsbp};
 
 pub static CHECK: Check = Check {
     id: "rds_instance_unencrypted",
@@ -14,7 +15,7 @@ pub static CHECK: Check = Check {
     remediation: "Encryption cannot be turned on in place: snapshot the instance, copy the snapshot with a KMS \
                   key, restore from the copy and switch clients over.",
     remediation_cli: "aws rds create-db-snapshot --db-instance-identifier {id} --db-snapshot-identifier {id}-pre-encryption",
-    compliance: &["RDS.3"],
+    compliance: &[fsbp("RDS.3"), cis3("2.3.1"), cis5("2.2.1")],
     eval: &On(eval),
     advice: None,
 };

@@ -4,6 +4,7 @@ use crate::check::{Check, Context, On, Outcome};
 use crate::model::Severity;
 use crate::policy::Effect;
 use crate::services::s3::snapshot::Bucket;
+use crate::compliance::fsbp;
 
 pub static CHECK: Check = Check {
     id: "s3_bucket_cross_account_unconditioned",
@@ -16,7 +17,7 @@ pub static CHECK: Check = Check {
                   statement with conditions such as aws:PrincipalOrgID or aws:SourceVpce.",
     remediation_cli: "aws s3api get-bucket-policy --bucket {id} --query Policy --output text > policy.json && \
                       aws s3api put-bucket-policy --bucket {id} --policy file://policy.json",
-    compliance: &["S3.6"],
+    compliance: &[fsbp("S3.6")],
     eval: &On(eval),
     advice: None,
 };

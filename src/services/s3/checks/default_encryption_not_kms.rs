@@ -3,6 +3,7 @@
 use crate::check::{Check, Context, On, Outcome};
 use crate::model::Severity;
 use crate::services::s3::snapshot::Bucket;
+use crate::compliance::fsbp;
 
 pub static CHECK: Check = Check {
     id: "s3_bucket_default_encryption_not_kms",
@@ -14,7 +15,7 @@ pub static CHECK: Check = Check {
     remediation: "Set default encryption to SSE-KMS (aws:kms or aws:kms:dsse) with a customer managed key.",
     remediation_cli: "aws s3api put-bucket-encryption --bucket {id} --server-side-encryption-configuration \
                       '{\"Rules\":[{\"ApplyServerSideEncryptionByDefault\":{\"SSEAlgorithm\":\"aws:kms\"},\"BucketKeyEnabled\":true}]}'",
-    compliance: &["S3.17"],
+    compliance: &[fsbp("S3.17")],
     eval: &On(eval),
     advice: None,
 };

@@ -3,6 +3,7 @@
 use crate::check::{Check, Context, On, Outcome};
 use crate::model::Severity;
 use crate::services::s3::snapshot::Bucket;
+use crate::compliance::{cis3, cis5, fsbp};
 
 pub static CHECK: Check = Check {
     id: "s3_bucket_public_access_block_off",
@@ -14,7 +15,7 @@ pub static CHECK: Check = Check {
     remediation: "Turn on all four bucket-level Block Public Access settings.",
     remediation_cli: "aws s3api put-public-access-block --bucket {id} --public-access-block-configuration \
                       BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true",
-    compliance: &["S3.8"],
+    compliance: &[fsbp("S3.8"), cis3("2.1.4"), cis5("2.1.4")],
     eval: &On(eval),
     advice: None,
 };

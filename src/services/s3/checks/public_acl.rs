@@ -3,6 +3,7 @@
 use crate::check::{Check, Context, On, Outcome};
 use crate::model::Severity;
 use crate::services::s3::snapshot::{Bucket, Grantee};
+use crate::compliance::fsbp;
 
 pub static CHECK: Check = Check {
     id: "s3_bucket_public_acl",
@@ -13,7 +14,7 @@ pub static CHECK: Check = Check {
            it to anyone with any AWS account. Either lets attackers list, read or write objects.",
     remediation: "Reset the ACL to private, and prefer bucket-owner-enforced object ownership so ACLs are ignored.",
     remediation_cli: "aws s3api put-bucket-acl --bucket {id} --acl private",
-    compliance: &["S3.2", "S3.3"],
+    compliance: &[fsbp("S3.2"), fsbp("S3.3")],
     eval: &On(eval),
     advice: None,
 };

@@ -4,6 +4,7 @@ use crate::check::{Check, Context, On, Outcome};
 use crate::model::Severity;
 use crate::policy::resource::open_to_anyone;
 use crate::services::s3::snapshot::Bucket;
+use crate::compliance::fsbp;
 
 pub static CHECK: Check = Check {
     id: "s3_bucket_public_policy",
@@ -15,7 +16,7 @@ pub static CHECK: Check = Check {
     remediation: "Remove the public statement, or restrict it with a condition such as aws:SourceVpce or \
                   aws:PrincipalOrgID, and turn on Block Public Access.",
     remediation_cli: "aws s3api delete-bucket-policy --bucket {id}",
-    compliance: &["S3.2", "S3.3"],
+    compliance: &[fsbp("S3.2"), fsbp("S3.3")],
     eval: &On(eval),
     advice: None,
 };

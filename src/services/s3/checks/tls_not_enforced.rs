@@ -4,6 +4,7 @@ use crate::check::{Check, Context, On, Outcome};
 use crate::model::Severity;
 use crate::policy::{value_text, Effect, Statement};
 use crate::services::s3::snapshot::Bucket;
+use crate::compliance::{cis3, cis5, fsbp};
 
 pub static CHECK: Check = Check {
     id: "s3_bucket_tls_not_enforced",
@@ -14,7 +15,7 @@ pub static CHECK: Check = Check {
            and requests in transit.",
     remediation: "Add a Deny statement for all principals and s3:* when aws:SecureTransport is false.",
     remediation_cli: "aws s3api put-bucket-policy --bucket {id} --policy '{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"DenyInsecureTransport\",\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"s3:*\",\"Resource\":[\"arn:aws:s3:::{id}\",\"arn:aws:s3:::{id}/*\"],\"Condition\":{\"Bool\":{\"aws:SecureTransport\":\"false\"}}}]}'",
-    compliance: &["S3.5"],
+    compliance: &[fsbp("S3.5"), cis3("2.1.1"), cis5("2.1.1")],
     eval: &On(eval),
     advice: None,
 };

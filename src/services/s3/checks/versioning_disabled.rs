@@ -3,6 +3,7 @@
 use crate::check::{Check, Context, On, Outcome};
 use crate::model::Severity;
 use crate::services::s3::snapshot::{Bucket, Versioning};
+use crate::compliance::fsbp;
 
 pub static CHECK: Check = Check {
     id: "s3_bucket_versioning_disabled",
@@ -13,7 +14,7 @@ pub static CHECK: Check = Check {
            for good: ransomware against S3 needs only s3:PutObject or s3:DeleteObject.",
     remediation: "Enable versioning, and add a lifecycle rule to expire old versions.",
     remediation_cli: "aws s3api put-bucket-versioning --bucket {id} --versioning-configuration Status=Enabled",
-    compliance: &["S3.14"],
+    compliance: &[fsbp("S3.14")],
     eval: &On(eval),
     advice: None,
 };
