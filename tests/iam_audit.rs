@@ -233,6 +233,7 @@ fn expected_now() -> BTreeSet<Row> {
         ("user/dev-team-constraint", "iam_privilege_escalation", Open, Critical),
         ("user/dev-notaction", "iam_privilege_escalation", Open, Critical),
         ("user/dev-notaction", "iam_policy_wildcard_resource_unconditioned", Open, Medium),
+        ("user/dev-notaction", "iam_policy_kms_decrypt_all_keys", Open, Medium),
         ("user/dev-cond-always", "iam_privilege_escalation", Open, Critical),
         ("user/dev-cond-ip", "iam_privilege_escalation", Open, High),
         ("user/dev-split", "iam_privilege_escalation", Open, High),

@@ -36,7 +36,7 @@ fn offline_decisions_and_checks() {
     assert!(failed.iter().any(|f| f["check"] == "iam_privilege_escalation" && f["detail"].as_str().unwrap().contains("PassRole+EC2RunInstances")), "{out}");
     let read = policy(&dir, "read.json", r#"{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::reports/*"}"#);
     let (code, out, _) = offline(&["--policy", &read, "--check"]);
-    assert_eq!((code, out.lines().last()), (0, Some("6 checks evaluated, 0 failed")), "{out}");
+    assert_eq!((code, out.lines().last()), (0, Some("7 checks evaluated, 0 failed")), "{out}");
 
     let (code, _, err) = offline(&["--policy", &dir.path().join("missing.json").display().to_string(), "--check"]);
     assert_eq!(code, 1);

@@ -14,6 +14,8 @@ const RESTRICTING_KEYS: &[&str] = &[
     "aws:principalaccount",
     "aws:sourceaccount",
     "aws:sourcearn",
+    // KMS's own: the account whose principals call the key (AWS managed key policies use it).
+    "kms:calleraccount",
 ];
 
 /// The Allow statements that let anyone in (see [`Statement::applies_to_anyone`]) with no

@@ -17,6 +17,7 @@ register! {
     iam => Iam,
     ec2 => Ec2,
     rds => Rds,
+    kms => Kms,
 }
 
 /// Every registered service, in catalogue order.

@@ -17,6 +17,7 @@ crate::check::checks! {
     policy_service_wildcard,
     policy_wildcard_resource_unconditioned,
     policy_unscopable_write_unconditioned,
+    policy_kms_decrypt_all_keys,
     privilege_escalation,
     role_trust_any_principal,
     role_cross_account_no_external_id,
