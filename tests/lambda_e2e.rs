@@ -24,9 +24,9 @@ async fn lambda_handles_schedule_then_one_change_event() {
 
     let scan = lambda.invoke("other/scheduled-event.json");
     assert_eq!(scan["kind"], "full_scan", "{scan}");
-    // Two buckets, one role, the account; moto's default VPC, its default group, and the region's
-    // EBS setting.
-    assert_eq!(scan["resources_audited"], 7, "{scan}");
+    // Two buckets, one role, the account (judged by IAM and by CloudTrail's coverage); moto's
+    // default VPC, its default group, and the region's EBS setting.
+    assert_eq!(scan["resources_audited"], 8, "{scan}");
     assert_eq!(scan["alerts_sent"], 1);
     let items = w.items().await;
     assert_eq!(items.iter().filter(|f| f.resource_id == "vigil-demo-open").count(), 5);
@@ -93,4 +93,72 @@ async fn lambda_handles_schedule_then_one_change_event() {
     assert_eq!(ignored["kind"], "ignored");
     assert_eq!(w.items().await.len(), before);
     assert!(w.alerts().await.is_empty());
+}
+
+/// Writes an events/ sample, changed by `edit`, to a temporary file for `Watch::invoke`.
+fn edited(file: &str, edit: impl FnOnce(&mut serde_json::Value)) -> tempfile::NamedTempFile {
+    let mut e = common::event(file);
+    e["region"] = serde_json::json!(REGION);
+    e["detail"]["awsRegion"] = serde_json::json!(REGION);
+    edit(&mut e);
+    let f = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(f.path(), e.to_string()).unwrap();
+    f
+}
+
+/// The changes an intruder makes first, each alerting once, within the invocation that handles
+/// its CloudTrail event.
+#[tokio::test(flavor = "multi_thread")]
+async fn logging_and_key_tampering_alert_once_through_the_lambda() {
+    let w = World::new().await;
+    let s3 = w.s3();
+    bucket(&s3, "trail-logs").await;
+    let ct = aws_sdk_cloudtrail::Client::new(&w.sdk);
+    ct.create_trail().name("main").s3_bucket_name("trail-logs").is_multi_region_trail(true).enable_log_file_validation(true).send().await.unwrap();
+    let all = aws_sdk_cloudtrail::types::EventSelector::builder().read_write_type(aws_sdk_cloudtrail::types::ReadWriteType::All).include_management_events(true).build();
+    ct.put_event_selectors().trail_name("main").event_selectors(all).send().await.unwrap();
+    ct.start_logging().name("main").send().await.unwrap();
+    let kms = aws_sdk_kms::Client::new(&w.sdk);
+    let key = kms.create_key().send().await.unwrap().key_metadata.unwrap().key_id;
+    kms.enable_key_rotation().key_id(&key).send().await.unwrap();
+
+    let lambda = Watch::start_with(&w, &[("ALERT_MIN_SEVERITY", "HIGH"), ("SERVICES", "cloudtrail,kms")]);
+    let scan = lambda.invoke("other/scheduled-event.json");
+    assert_eq!(scan["kind"], "full_scan", "{scan}");
+    assert!(w.alerts().await.is_empty(), "nothing HIGH or CRITICAL yet");
+    let alerted = |alerts: &[serde_json::Value]| alerts.iter().map(|a| a["check_id"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+
+    // StopLogging on the account's only multi-region trail.
+    ct.stop_logging().name("main").send().await.unwrap();
+    let trail_arn = format!("arn:aws:cloudtrail:{REGION}:{ACCOUNT}:trail/main");
+    let stop = edited("cloudtrail/StopLogging.json", |e| e["detail"]["requestParameters"]["name"] = serde_json::json!(trail_arn));
+    let r = lambda.invoke(stop.path().to_str().unwrap());
+    assert_eq!(r["resources_audited"], 2, "{r}");
+    let mut got = alerted(&w.alerts().await);
+    got.sort();
+    assert_eq!(got, ["cloudtrail_multi_region_trail_missing", "cloudtrail_trail_not_logging"]);
+    lambda.invoke(stop.path().to_str().unwrap());
+    assert!(w.alerts().await.is_empty(), "never twice");
+
+    // ScheduleKeyDeletion, then PutKeyPolicy opening the key to anyone.
+    let key_arn = format!("arn:aws:kms:{REGION}:{ACCOUNT}:key/{key}");
+    let on_key = |file: &str| {
+        edited(file, |e| {
+            e["detail"]["resources"][0]["ARN"] = serde_json::json!(key_arn);
+            e["detail"]["requestParameters"]["keyId"] = serde_json::json!(key);
+        })
+    };
+    kms.schedule_key_deletion().key_id(&key).pending_window_in_days(7).send().await.unwrap();
+    lambda.invoke(on_key("kms/ScheduleKeyDeletion.json").path().to_str().unwrap());
+    assert_eq!(alerted(&w.alerts().await), ["kms_key_pending_deletion"]);
+    kms.cancel_key_deletion().key_id(&key).send().await.unwrap();
+    let anyone = serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:root")}, "Action": "kms:*", "Resource": "*"},
+        {"Effect": "Allow", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*"}]});
+    kms.put_key_policy().key_id(&key).policy_name("default").policy(anyone.to_string()).send().await.unwrap();
+    let put = on_key("kms/PutKeyPolicy.json");
+    lambda.invoke(put.path().to_str().unwrap());
+    assert_eq!(alerted(&w.alerts().await), ["kms_key_policy_public"]);
+    lambda.invoke(put.path().to_str().unwrap());
+    assert!(w.alerts().await.is_empty(), "never twice");
 }

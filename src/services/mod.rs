@@ -18,6 +18,7 @@ register! {
     ec2 => Ec2,
     rds => Rds,
     kms => Kms,
+    cloudtrail => CloudTrail,
 }
 
 /// Every registered service, in catalogue order.

@@ -377,6 +377,11 @@ pub struct Watch {
 
 impl Watch {
     pub fn start(w: &World) -> Watch {
+        Self::start_with(w, &[])
+    }
+
+    /// The emulator and function, with extra environment for the function (settings).
+    pub fn start_with(w: &World, env: &[(&str, &str)]) -> Watch {
         let port = free_port();
         let emulator = Command::new(venv_bin("cargo-lambda"))
             .args(["lambda", "watch", "--only-lambda-apis", "--invoke-port", &port.to_string()])
@@ -407,6 +412,9 @@ impl Watch {
             .process_group(0);
         if let Some(log) = std::env::var_os("VIGIL_OPS_LOG") {
             function.env("VIGIL_OPS_LOG", log);
+        }
+        for (k, v) in env {
+            function.env(k, v);
         }
         let function = function.spawn().expect("start the bootstrap binary");
         Watch { emulator, function, port }

@@ -76,6 +76,8 @@ static OPERATIONS: &[(&str, &[&str])] = &[
     ("s3:GetPublicAccessBlock", &["s3:GetBucketPublicAccessBlock"]),
     ("s3:GetBucketEncryption", &["s3:GetEncryptionConfiguration"]),
     ("s3:GetBucketVersioning", &["s3:GetBucketVersioning"]),
+    // Read for other services' checks on a bucket they use (a trail's log bucket).
+    ("s3:GetBucketLogging", &["s3:GetBucketLogging"]),
 ];
 
 static INFO: ServiceInfo = ServiceInfo { name: "s3", types: &[BUCKET], checks: checks::CHECKS, events: EVENTS, global: true, permissions: OPERATIONS };

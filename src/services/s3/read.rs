@@ -270,3 +270,21 @@ mod tests {
         assert_eq!(versioning_from_xml("<VersioningConfigur"), None);
     }
 }
+
+/// Whether the bucket has server access logging on (GetBucketLogging in the bucket's region):
+/// `Ok(None)` when the bucket does not exist. For other services' checks on a bucket they use
+/// (a trail's log bucket).
+pub async fn access_logging(clients: &Clients, bucket: &str) -> Result<Option<bool>, AwsError> {
+    let Some(region) = bucket_region(clients, bucket).await? else { return Ok(None) };
+    match client(clients, &region).get_bucket_logging().bucket(bucket).send().await {
+        Ok(out) => Ok(Some(out.logging_enabled().is_some())),
+        Err(e) => {
+            let err = classify(&e);
+            if err.has_code(NO_SUCH_BUCKET) {
+                Ok(None)
+            } else {
+                Err(err)
+            }
+        }
+    }
+}
