@@ -301,7 +301,7 @@ mod tests {
             assert!(c.remediation_cli.starts_with("aws "), "{}", c.id);
             assert!(!c.resource_types.is_empty(), "{}", c.id);
         }
-        assert_eq!(seen.len(), 47);
+        assert_eq!(seen.len(), 66);
     }
 
     #[test]

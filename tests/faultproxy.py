@@ -50,6 +50,7 @@ REST_OPERATIONS = {
     ("securityhub", "POST", "/findings/import"): "BatchImportFindings",
     ("securityhub", "PATCH", "/findings/batchupdate"): "BatchUpdateFindings",
     ("securityhub", "POST", "/findings"): "GetFindings",
+    ("access-analyzer", "GET", "/analyzer"): "ListAnalyzers",
 }
 
 S3_SUBRESOURCES = [

@@ -24,9 +24,10 @@ async fn lambda_handles_schedule_then_one_change_event() {
 
     let scan = lambda.invoke("other/scheduled-event.json");
     assert_eq!(scan["kind"], "full_scan", "{scan}");
-    // Two buckets, one role, the account (judged by IAM and by CloudTrail's coverage); moto's
-    // default VPC, its default group, and the region's EBS setting.
-    assert_eq!(scan["resources_audited"], 8, "{scan}");
+    // Two buckets, one role, the account (judged by IAM, by CloudTrail's coverage and by the CIS
+    // monitoring); moto's default VPC, its default group, and the region's settings (EBS by
+    // default, GuardDuty, Security Hub, Config).
+    assert_eq!(scan["resources_audited"], 12, "{scan}");
     assert_eq!(scan["alerts_sent"], 1);
     let items = w.items().await;
     assert_eq!(items.iter().filter(|f| f.resource_id == "vigil-demo-open").count(), 5);
@@ -106,7 +107,8 @@ fn edited(file: &str, edit: impl FnOnce(&mut serde_json::Value)) -> tempfile::Na
     f
 }
 
-/// The changes an intruder makes first, each alerting once, within the invocation that handles
+/// The changes an intruder makes first (StopLogging, ScheduleKeyDeletion, a public PutKeyPolicy,
+/// DeleteDetector), each alerting once, within the invocation that handles
 /// its CloudTrail event.
 #[tokio::test(flavor = "multi_thread")]
 async fn logging_and_key_tampering_alert_once_through_the_lambda() {
@@ -121,8 +123,10 @@ async fn logging_and_key_tampering_alert_once_through_the_lambda() {
     let kms = aws_sdk_kms::Client::new(&w.sdk);
     let key = kms.create_key().send().await.unwrap().key_metadata.unwrap().key_id;
     kms.enable_key_rotation().key_id(&key).send().await.unwrap();
+    let gd = aws_sdk_guardduty::Client::new(&w.sdk);
+    let detector = gd.create_detector().enable(true).send().await.unwrap().detector_id.unwrap();
 
-    let lambda = Watch::start_with(&w, &[("ALERT_MIN_SEVERITY", "HIGH"), ("SERVICES", "cloudtrail,kms")]);
+    let lambda = Watch::start_with(&w, &[("ALERT_MIN_SEVERITY", "HIGH"), ("SERVICES", "cloudtrail,kms,guardduty")]);
     let scan = lambda.invoke("other/scheduled-event.json");
     assert_eq!(scan["kind"], "full_scan", "{scan}");
     assert!(w.alerts().await.is_empty(), "nothing HIGH or CRITICAL yet");
@@ -160,5 +164,13 @@ async fn logging_and_key_tampering_alert_once_through_the_lambda() {
     lambda.invoke(put.path().to_str().unwrap());
     assert_eq!(alerted(&w.alerts().await), ["kms_key_policy_public"]);
     lambda.invoke(put.path().to_str().unwrap());
+    assert!(w.alerts().await.is_empty(), "never twice");
+
+    // DeleteDetector: the region's GuardDuty is read again, and it alerts once.
+    gd.delete_detector().detector_id(&detector).send().await.unwrap();
+    let delete = edited("guardduty/DeleteDetector.json", |e| e["detail"]["requestParameters"]["detectorId"] = serde_json::json!(detector));
+    lambda.invoke(delete.path().to_str().unwrap());
+    assert_eq!(alerted(&w.alerts().await), ["guardduty_not_enabled"]);
+    lambda.invoke(delete.path().to_str().unwrap());
     assert!(w.alerts().await.is_empty(), "never twice");
 }

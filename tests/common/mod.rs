@@ -124,9 +124,10 @@ impl World {
         )
     }
 
-    /// Settings wired to this world.
+    /// Settings wired to this world, auditing every service moto emulates.
     pub fn settings(&self) -> Settings {
-        Settings { table_name: Some(self.table.clone()), topic_arn: Some(self.topic_arn.clone()), ..Settings::default() }
+        let services = moto_services().split(',').map(str::to_string).collect();
+        Settings { table_name: Some(self.table.clone()), topic_arn: Some(self.topic_arn.clone()), services, ..Settings::default() }
     }
 
     /// Settings auditing S3 only (the S3 tests' account has no IAM seeding).
@@ -185,6 +186,12 @@ impl World {
         }
         out
     }
+}
+
+/// Every registered service but those moto does not emulate (IAM Access Analyzer, whose tests
+/// answer through the fault proxy), as `SERVICES` takes them.
+pub fn moto_services() -> String {
+    vigil::services::all().iter().map(|s| s.name()).filter(|n| *n != "accessanalyzer").collect::<Vec<_>>().join(",")
 }
 
 /// Creates the findings table with the template's key schema and indexes.
@@ -319,7 +326,8 @@ pub fn cli(world: &World, args: &[&str], extra_env: &[(&str, &str)]) -> (bool, S
         .env("AWS_REGION", REGION)
         .env("AWS_ENDPOINT_URL", &world.moto.endpoint)
         .env("TABLE_NAME", &world.table)
-        .env("TOPIC_ARN", &world.topic_arn);
+        .env("TOPIC_ARN", &world.topic_arn)
+        .env("SERVICES", moto_services());
     if let Some(log) = std::env::var_os("VIGIL_OPS_LOG") {
         cmd.env("VIGIL_OPS_LOG", log);
     }
@@ -406,6 +414,7 @@ impl Watch {
             .env("AWS_ENDPOINT_URL", &w.moto.endpoint)
             .env("TABLE_NAME", &w.table)
             .env("TOPIC_ARN", &w.topic_arn)
+            .env("SERVICES", moto_services())
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
             .stderr(Stdio::null())

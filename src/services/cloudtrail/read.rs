@@ -130,23 +130,14 @@ pub fn advanced(selectors: &[AdvancedEventSelector], partition: &str) -> Selecto
     out
 }
 
-/// Reads a trail's status, selectors and bucket logging into it; parts that fail stay `None`
-/// and are returned as failures.
-pub async fn details(clients: &Clients, trail: &mut Trail, partition: &str) -> Vec<ReadFailure> {
+/// Reads a trail's status and event selectors into it; parts that fail stay `None` and are
+/// returned as failures.
+pub async fn status_and_selectors(clients: &Clients, trail: &mut Trail, partition: &str) -> Vec<ReadFailure> {
     let c = client(clients, &trail.home_region);
     let id = if trail.arn.is_empty() { trail.name.clone() } else { trail.arn.clone() };
     let fail = |error: AwsError| ReadFailure { resource_arn: id.clone(), error };
     let mut failures = Vec::new();
-    let (status, selectors, logging) = tokio::join!(
-        c.get_trail_status().name(&id).send(),
-        c.get_event_selectors().trail_name(&id).send(),
-        async {
-            match &trail.bucket {
-                Some(b) => Some(crate::services::s3::read::access_logging(clients, b).await),
-                None => None,
-            }
-        }
-    );
+    let (status, selectors) = tokio::join!(c.get_trail_status().name(&id).send(), c.get_event_selectors().trail_name(&id).send());
     match status {
         Ok(s) => trail.logging = s.is_logging(),
         Err(e) => failures.push(fail(classify(&e))),
@@ -161,10 +152,17 @@ pub async fn details(clients: &Clients, trail: &mut Trail, partition: &str) -> V
         }
         Err(e) => failures.push(fail(classify(&e))),
     }
-    match logging {
-        Some(Ok(on)) => trail.bucket_access_logging = on,
-        Some(Err(e)) => failures.push(fail(e)),
-        None => {}
+    failures
+}
+
+/// Reads a trail's status, selectors and its bucket's access logging into it.
+pub async fn details(clients: &Clients, trail: &mut Trail, partition: &str) -> Vec<ReadFailure> {
+    let mut failures = status_and_selectors(clients, trail, partition).await;
+    if let Some(bucket) = trail.bucket.clone() {
+        match crate::services::s3::read::access_logging(clients, &bucket).await {
+            Ok(on) => trail.bucket_access_logging = on,
+            Err(error) => failures.push(ReadFailure { resource_arn: trail.arn.clone(), error }),
+        }
     }
     failures
 }

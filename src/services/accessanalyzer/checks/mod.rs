@@ -1,0 +1,5 @@
+//! Access Analyzer checks, one file each.
+
+crate::check::checks! {
+    not_enabled,
+}

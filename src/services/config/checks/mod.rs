@@ -1,0 +1,5 @@
+//! Config checks, one file each.
+
+crate::check::checks! {
+    recorder_disabled,
+}

@@ -1,0 +1,5 @@
+//! GuardDuty checks, one file each.
+
+crate::check::checks! {
+    not_enabled,
+}

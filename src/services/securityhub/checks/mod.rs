@@ -1,0 +1,5 @@
+//! Security Hub checks, one file each.
+
+crate::check::checks! {
+    not_enabled,
+}
