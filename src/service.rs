@@ -270,3 +270,55 @@ pub trait Service: Sync {
 pub fn failed(resource: &ResourceRef, error: AwsError) -> Read {
     Read::Failed(ReadFailure { resource_arn: resource.arn(), error })
 }
+
+/// How a [`PerRegion`] service reads its one subject in a region.
+pub type ReadRegion = for<'a> fn(&'a Clients, &'a str) -> BoxFuture<'a, Result<Box<dyn Subject>, AwsError>>;
+
+/// A service whose only subject is a setting of each audited region (a detector, a recorder, a
+/// hub), judged as the account-region (`AWS::::AccountRegion`): a full scan reads it once per
+/// region, and an event re-reads the region it came from. Such a service is its table and one
+/// read function.
+pub struct PerRegion {
+    pub info: &'static ServiceInfo,
+    pub read: ReadRegion,
+}
+
+impl PerRegion {
+    async fn region(&self, cx: &ReadCx<'_>, region: &str) -> Read {
+        let r = ResourceRef::new(crate::model::ACCOUNT_REGION, cx.account_id, cx.account_id, region);
+        match (self.read)(cx.clients, region).await {
+            Ok(subject) => Read::Found(Snapshot { resource: r, subject, failures: Vec::new() }),
+            Err(e) => failed(&r, e),
+        }
+    }
+}
+
+impl Service for PerRegion {
+    fn info(&self) -> &'static ServiceInfo {
+        self.info
+    }
+
+    /// The account-region is EC2's to name in an ARN.
+    fn parse_arn(&self, _arn: &crate::model::Arn) -> Option<ResourceRef> {
+        None
+    }
+
+    fn scan<'a>(&'a self, cx: &'a ReadCx<'a>, region: &'a str) -> BoxFuture<'a, Scan> {
+        Box::pin(async move {
+            let mut scan = Scan::default();
+            match self.region(cx, region).await {
+                Read::Found(s) => scan.snapshots.push(s),
+                Read::Failed(f) => scan.failures.push(f),
+                _ => {}
+            }
+            scan
+        })
+    }
+
+    fn read<'a>(&'a self, cx: &'a ReadCx<'a>, target: &'a Target) -> BoxFuture<'a, Vec<Read>> {
+        Box::pin(async move {
+            let Some(r) = cx.regional(&target.resource) else { return vec![Read::OutOfScope(target.resource.clone())] };
+            vec![self.region(cx, &r.region).await]
+        })
+    }
+}

@@ -118,6 +118,17 @@ async fn each_recommendation_is_judged_on_its_filter_alarm_and_subscriber() {
     assert!(r.calls.operations.keys().all(|o| !o.starts_with("s3:")), "{:?}", r.calls.operations);
     assert!(!failing(&w).await.contains("cmk_disable_or_deletion"));
 
+    // The hardened twin: every recommendation's reference pattern, alarmed to the subscribed
+    // topic. All fifteen pass.
+    for (i, r) in RECOMMENDATIONS.iter().enumerate() {
+        let name = format!("cis-{i}");
+        filter(&name, r.example).await;
+        alarm(&name, &topic).await;
+    }
+    let r = scan().await;
+    assert!(r.audit_errors.is_empty(), "{:?}", r.audit_errors);
+    assert_eq!(failing(&w).await, BTreeSet::new(), "the hardened twin has no monitoring finding");
+
     // Without a logging multi-region trail nothing is monitored.
     ct.stop_logging().name("main").send().await.unwrap();
     scan().await;

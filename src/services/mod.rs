@@ -19,10 +19,10 @@ register! {
     rds => Rds,
     kms => Kms,
     cloudtrail => CloudTrail,
-    config => Config,
-    guardduty => GuardDuty,
-    securityhub => SecurityHub,
-    accessanalyzer => AccessAnalyzer,
+    config => CONFIG,
+    guardduty => GUARDDUTY,
+    securityhub => SECURITY_HUB,
+    accessanalyzer => ACCESS_ANALYZER,
     cloudwatch => CloudWatch,
 }
 

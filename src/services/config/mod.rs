@@ -5,10 +5,9 @@ pub mod checks;
 pub mod read;
 pub mod snapshot;
 
-use crate::model::{Arn, ResourceRef, ACCOUNT_REGION};
-use crate::router::{Effect, EventRule, Focus, Locator, Target};
-use crate::service::{failed, Read, ReadCx, Scan, Service, ServiceInfo, Snapshot, Subject};
-use futures::future::BoxFuture;
+use crate::model::ACCOUNT_REGION;
+use crate::router::{Effect, EventRule, Focus, Locator};
+use crate::service::{PerRegion, ServiceInfo, Subject};
 use futures::FutureExt;
 use snapshot::Recorders;
 
@@ -39,44 +38,8 @@ static OPERATIONS: &[(&str, &[&str])] = &[
 
 static INFO: ServiceInfo = ServiceInfo { name: "config", types: &[ACCOUNT_REGION], checks: checks::CHECKS, events: EVENTS, global: false, permissions: OPERATIONS };
 
-pub struct Config;
-
-async fn region(cx: &ReadCx<'_>, region: &str) -> Read {
-    let r = ResourceRef::new(ACCOUNT_REGION, cx.account_id, cx.account_id, region);
-    match read::recorders(cx.clients, region).await {
-        Ok(d) => Read::Found(Snapshot::new(r, d)),
-        Err(e) => failed(&r, e),
-    }
-}
-
-impl Service for Config {
-    fn info(&self) -> &'static ServiceInfo {
-        &INFO
-    }
-
-    /// The account-region is EC2's to name in an ARN; recorders are judged as the account-region.
-    fn parse_arn(&self, _arn: &Arn) -> Option<ResourceRef> {
-        None
-    }
-
-    fn scan<'a>(&'a self, cx: &'a ReadCx<'a>, region_name: &'a str) -> BoxFuture<'a, Scan> {
-        async move {
-            let mut scan = Scan::default();
-            match region(cx, region_name).await {
-                Read::Found(s) => scan.snapshots.push(s),
-                Read::Failed(f) => scan.failures.push(f),
-                _ => {}
-            }
-            scan
-        }
-        .boxed()
-    }
-
-    fn read<'a>(&'a self, cx: &'a ReadCx<'a>, target: &'a Target) -> BoxFuture<'a, Vec<Read>> {
-        async move {
-            let Some(r) = cx.regional(&target.resource) else { return vec![Read::OutOfScope(target.resource.clone())] };
-            vec![region(cx, &r.region).await]
-        }
-        .boxed()
-    }
-}
+/// The region's configuration recorders, judged as the account-region.
+pub static CONFIG: PerRegion = PerRegion {
+    info: &INFO,
+    read: |clients, region| async move { read::recorders(clients, region).await.map(|s| Box::new(s) as Box<dyn Subject>) }.boxed(),
+};
