@@ -63,19 +63,33 @@ static INFO: ServiceInfo = ServiceInfo { name: "cloudtrail", types: &[TRAIL, ACC
 pub struct CloudTrail;
 
 /// The account's view: every multi-region trail, and the home region's own trails, with their
-/// details, as DescribeTrails shows them from the SDK's region.
+/// status and selectors, as DescribeTrails shows them from the SDK's region.
 async fn account(cx: &ReadCx<'_>) -> Read {
-    let region = cx.clients.default_region();
-    let r = ResourceRef::new(ACCOUNT, cx.account_id, cx.account_id, &region);
-    let mut trails = match read::trails(cx.clients, &region, true).await {
-        Ok(t) => t,
-        Err(e) => return failed(&r, e),
-    };
-    let mut failures = Vec::new();
-    for t in trails.iter_mut() {
-        failures.extend(read::details(cx.clients, t, cx.partition()).await);
+    let r = ResourceRef::new(ACCOUNT, cx.account_id, cx.account_id, cx.clients.default_region());
+    match read::view(cx).await {
+        Ok(view) => Read::Found(Snapshot { resource: r, subject: Box::new(AccountTrails { trails: view.0.clone() }), failures: view.1.clone() }),
+        Err(e) => failed(&r, e),
     }
-    Read::Found(Snapshot { resource: r, subject: Box::new(AccountTrails { trails }), failures })
+}
+
+/// One listed trail with its details: status and selectors from the run's view when it holds the
+/// trail (no second read), then its bucket's access logging.
+async fn detailed(cx: &ReadCx<'_>, mut t: Trail) -> Snapshot {
+    let known = match read::view(cx).await {
+        Ok(view) => view.0.iter().find(|v| v.arn == t.arn && !t.arn.is_empty()).cloned(),
+        Err(_) => None,
+    };
+    let mut failures = match known {
+        Some(v) => {
+            t.logging = v.logging;
+            t.selectors = v.selectors;
+            Vec::new()
+        }
+        None => read::status_and_selectors(cx.clients, &mut t, cx.partition()).await,
+    };
+    failures.extend(read::bucket_logging(cx.clients, &mut t).await);
+    let r = ResourceRef::new(TRAIL, &t.name, cx.account_id, &t.home_region);
+    Snapshot { resource: r, subject: Box::new(t), failures }
 }
 
 impl Service for CloudTrail {
@@ -99,10 +113,8 @@ impl Service for CloudTrail {
                 match read::trails(cx.clients, &region, false).await {
                     Ok(trails) => {
                         scan.complete.push((TRAIL, Some(region.clone())));
-                        for mut t in trails {
-                            let failures = read::details(cx.clients, &mut t, cx.partition()).await;
-                            let r = ResourceRef::new(TRAIL, &t.name, cx.account_id, &t.home_region);
-                            scan.snapshots.push(Snapshot { resource: r, subject: Box::new(t), failures });
+                        for t in trails {
+                            scan.snapshots.push(detailed(cx, t).await);
                         }
                     }
                     Err(error) => {
@@ -128,9 +140,9 @@ impl Service for CloudTrail {
             }
             let Some(r) = cx.regional(&target.resource) else { return vec![Read::OutOfScope(target.resource.clone())] };
             match read::trail(cx.clients, &r.region, &r.id).await {
-                Ok(Some(mut t)) => {
-                    let failures = read::details(cx.clients, &mut t, cx.partition()).await;
-                    vec![Read::Found(Snapshot { resource: r, subject: Box::new(t), failures })]
+                Ok(Some(t)) => {
+                    let s = detailed(cx, t).await;
+                    vec![Read::Found(Snapshot { resource: r, ..s })]
                 }
                 Ok(None) => vec![Read::Gone(r)],
                 Err(e) => vec![failed(&r, e)],

@@ -155,16 +155,41 @@ pub async fn status_and_selectors(clients: &Clients, trail: &mut Trail, partitio
     failures
 }
 
-/// Reads a trail's status, selectors and its bucket's access logging into it.
-pub async fn details(clients: &Clients, trail: &mut Trail, partition: &str) -> Vec<ReadFailure> {
-    let mut failures = status_and_selectors(clients, trail, partition).await;
-    if let Some(bucket) = trail.bucket.clone() {
-        match crate::services::s3::read::access_logging(clients, &bucket).await {
-            Ok(on) => trail.bucket_access_logging = on,
-            Err(error) => failures.push(ReadFailure { resource_arn: trail.arn.clone(), error }),
+/// Reads the trail's bucket's access logging into it (through the S3 service).
+pub async fn bucket_logging(clients: &Clients, trail: &mut Trail) -> Vec<ReadFailure> {
+    let Some(bucket) = trail.bucket.clone() else { return Vec::new() };
+    match crate::services::s3::read::access_logging(clients, &bucket).await {
+        Ok(on) => {
+            trail.bucket_access_logging = on;
+            Vec::new()
         }
+        Err(error) => vec![ReadFailure { resource_arn: trail.arn.clone(), error }],
     }
-    failures
+}
+
+/// Every trail the SDK's region shows (its own and every multi-region trail), with status and
+/// selectors, and the reads that failed.
+pub type View = std::sync::Arc<(Vec<Trail>, Vec<ReadFailure>)>;
+
+/// The account's view of its trails, read once per run and shared: CloudTrail's own coverage
+/// checks, its per-trail reads and CloudWatch's monitoring checks all use it.
+#[derive(Debug, Default)]
+pub struct Views(crate::service::Memo<(), View>);
+
+/// The run's view of the account's trails.
+pub async fn view(cx: &crate::service::ReadCx<'_>) -> Result<View, AwsError> {
+    let views = cx.state::<Views>();
+    views
+        .0
+        .get_or_read((), || async {
+            let mut trails = trails(cx.clients, &cx.clients.default_region(), true).await?;
+            let mut failures = Vec::new();
+            for t in trails.iter_mut() {
+                failures.extend(status_and_selectors(cx.clients, t, cx.partition()).await);
+            }
+            Ok(std::sync::Arc::new((trails, failures)))
+        })
+        .await
 }
 
 #[cfg(test)]

@@ -60,9 +60,9 @@ impl Filter {
     pub fn parse(text: &str) -> Result<Filter, ParseError> {
         let mut p = Parser { s: text.as_bytes(), i: 0 };
         p.skip();
-        p.expect(b'{')?;
+        p.require(b'{')?;
         let f = p.or()?;
-        p.expect(b'}')?;
+        p.require(b'}')?;
         p.skip();
         if p.i != p.s.len() {
             return Err(p.err("text after the closing brace"));
@@ -184,7 +184,7 @@ impl Parser<'_> {
         }
     }
 
-    fn expect(&mut self, c: u8) -> Result<(), ParseError> {
+    fn require(&mut self, c: u8) -> Result<(), ParseError> {
         if self.eat(&[c]) {
             Ok(())
         } else {
@@ -211,7 +211,7 @@ impl Parser<'_> {
     fn unary(&mut self) -> Result<Filter, ParseError> {
         if self.eat(b"(") {
             let inner = self.or()?;
-            self.expect(b')')?;
+            self.require(b')')?;
             return Ok(inner);
         }
         let sel = self.selector()?;

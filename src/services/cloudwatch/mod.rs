@@ -41,7 +41,7 @@ pub struct CloudWatch;
 
 async fn account(cx: &ReadCx<'_>) -> Read {
     let r = ResourceRef::new(ACCOUNT, cx.account_id, cx.account_id, cx.clients.default_region());
-    match read::monitoring(cx.clients, cx.partition()).await {
+    match read::monitoring(cx).await {
         Ok((m, failures)) => Read::Found(Snapshot { resource: r, subject: Box::new(m), failures }),
         Err(e) => failed(&r, e),
     }

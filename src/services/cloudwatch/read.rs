@@ -71,13 +71,11 @@ async fn subscribers(clients: &Clients, topic: &str) -> Result<usize, AwsError> 
 
 /// Everything the monitoring checks judge. The trails must be listed; other parts that fail are
 /// `None` and returned as failures.
-pub async fn monitoring(clients: &Clients, partition: &str) -> Result<(Monitoring, Vec<ReadFailure>), AwsError> {
-    let home = clients.default_region();
-    let mut trails = crate::services::cloudtrail::read::trails(clients, &home, true).await?;
-    let mut failures = Vec::new();
-    for t in trails.iter_mut() {
-        failures.extend(crate::services::cloudtrail::read::status_and_selectors(clients, t, partition).await);
-    }
+pub async fn monitoring(cx: &crate::service::ReadCx<'_>) -> Result<(Monitoring, Vec<ReadFailure>), AwsError> {
+    let clients = cx.clients;
+    // The run's view of the trails, shared with the CloudTrail service: read once per run.
+    let view = crate::services::cloudtrail::read::view(cx).await?;
+    let (trails, mut failures) = (&view.0, view.1.clone());
     let mut m = Monitoring {
         trails_read: trails.iter().all(|t| t.covers_the_account().is_some()),
         trails_seen: trails.iter().map(|t| t.shortfall()).collect(),
