@@ -23,9 +23,10 @@ macro_rules! checks {
 }
 pub(crate) use checks;
 
-/// Every check vigil runs, in catalogue order (service by service, as registered).
+/// Every check vigil runs, in catalogue order (service by service, as registered, then the
+/// cross-service checks of [`crate::tagging`]).
 pub fn all() -> impl Iterator<Item = &'static Check> {
-    crate::services::all().iter().flat_map(|s| s.checks().iter().copied())
+    crate::services::all().iter().flat_map(|s| s.checks().iter().copied()).chain(crate::tagging::CHECKS.iter().copied())
 }
 
 /// What a check needs to know besides the resource.
@@ -43,6 +44,10 @@ pub struct Context {
     pub key_max_age_days: i64,
     /// Days without use after which a user or role is inactive (`INACTIVE_DAYS`).
     pub inactive_days: i64,
+    /// Root use within this many days is a finding (`ROOT_USE_DAYS`).
+    pub root_use_days: i64,
+    /// Tags every audited resource must carry (`REQUIRED_TAGS`); empty: not checked.
+    pub required_tags: Vec<crate::config::RequiredTag>,
     /// Longest acceptable role session (`ROLE_MAX_SESSION_SECONDS`).
     pub role_max_session_seconds: i32,
     /// Managed policies too broad to attach (`BROAD_MANAGED_POLICIES`): names or ARNs.
@@ -63,6 +68,8 @@ impl Context {
             partition,
             key_max_age_days: s.key_max_age_days,
             inactive_days: s.inactive_days,
+            root_use_days: s.root_use_days,
+            required_tags: s.required_tags.clone(),
             role_max_session_seconds: s.role_max_session_seconds,
             broad_policies: s.broad_managed_policies.clone(),
             high_risk_ports: s.high_risk_ports.clone(),
@@ -198,6 +205,9 @@ impl Check {
 
     /// The resource types as text, for tables.
     pub fn types_text(&self) -> String {
+        if crate::tagging::is_cross_service(self) {
+            return "every taggable type".into();
+        }
         self.resource_types.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(", ")
     }
 
@@ -275,6 +285,11 @@ pub(crate) mod testing {
             partition: "aws",
             key_max_age_days: 90,
             inactive_days: 90,
+            root_use_days: 30,
+            required_tags: vec![
+                crate::config::RequiredTag { key: "owner".into(), values: vec![] },
+                crate::config::RequiredTag { key: "environment".into(), values: vec!["prod".into(), "dev".into()] },
+            ],
             role_max_session_seconds: 14_400,
             broad_policies: vec!["PowerUserAccess".into(), "IAMFullAccess".into()],
             high_risk_ports: crate::config::DEFAULT_HIGH_RISK_PORTS.iter().copied().collect(),
@@ -299,9 +314,9 @@ mod tests {
             assert!(seen.insert(c.id), "duplicate id {}", c.id);
             assert!(!c.title.is_empty() && !c.risk.is_empty() && !c.remediation.is_empty(), "{}", c.id);
             assert!(c.remediation_cli.starts_with("aws "), "{}", c.id);
-            assert!(!c.resource_types.is_empty(), "{}", c.id);
+            assert_eq!(c.resource_types.is_empty(), crate::tagging::is_cross_service(c), "{}", c.id);
         }
-        assert_eq!(seen.len(), 66);
+        assert_eq!(seen.len(), 85);
     }
 
     #[test]

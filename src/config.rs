@@ -26,6 +26,53 @@ impl TagMatch {
     }
 }
 
+/// One tag every audited resource must carry (`REQUIRED_TAGS`): a key, and optionally the values
+/// it may take (`environment=prod|dev`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequiredTag {
+    pub key: String,
+    /// Empty: any value.
+    pub values: Vec<String>,
+}
+
+impl RequiredTag {
+    /// Why `tags` do not satisfy this rule, if they do not.
+    pub fn unmet(&self, tags: &BTreeMap<String, String>) -> Option<String> {
+        match tags.get(&self.key) {
+            None => Some(format!("{} is missing", self.key)),
+            Some(v) if !self.values.is_empty() && !self.values.contains(v) => {
+                Some(format!("{}={v} is not one of {}", self.key, self.values.join("|")))
+            }
+            Some(_) => None,
+        }
+    }
+}
+
+/// `REQUIRED_TAGS`: `owner,environment=prod|dev`.
+fn required_tags(v: &str) -> Result<Vec<RequiredTag>, String> {
+    let mut out: Vec<RequiredTag> = Vec::new();
+    for item in list(v) {
+        let (key, values) = match item.split_once('=') {
+            Some((k, vals)) => {
+                let values: Vec<String> = vals.split('|').map(str::trim).filter(|x| !x.is_empty()).map(str::to_string).collect();
+                if values.is_empty() {
+                    return Err(format!("{item:?}: expected key or key=value|value"));
+                }
+                (k.trim().to_string(), values)
+            }
+            None => (item.clone(), Vec::new()),
+        };
+        if key.is_empty() {
+            return Err(format!("{item:?}: the tag key is empty"));
+        }
+        if out.iter().any(|t| t.key == key) {
+            return Err(format!("{key:?} is listed twice"));
+        }
+        out.push(RequiredTag { key, values });
+    }
+    Ok(out)
+}
+
 /// Everything vigil reads from its environment. AWS endpoint, region and credentials are not here:
 /// aws-config reads those.
 #[derive(Debug, Clone)]
@@ -51,6 +98,10 @@ pub struct Settings {
     pub resolved_ttl_days: u32,
     pub key_max_age_days: i64,
     pub inactive_days: i64,
+    /// Root use within this many days is a finding (`ROOT_USE_DAYS`).
+    pub root_use_days: i64,
+    /// Tags every audited taggable resource must carry; empty turns the check off.
+    pub required_tags: Vec<RequiredTag>,
     pub role_max_session_seconds: i32,
     /// Managed policy names or ARNs reported by `iam_broad_managed_policy`.
     pub broad_managed_policies: Vec<String>,
@@ -89,6 +140,8 @@ impl Default for Settings {
             resolved_ttl_days: 1,
             key_max_age_days: 1,
             inactive_days: 1,
+            root_use_days: 1,
+            required_tags: Vec::new(),
             role_max_session_seconds: 3600,
             broad_managed_policies: Vec::new(),
             exempt_role_names: BTreeSet::new(),
@@ -308,6 +361,24 @@ pub static SETTINGS: &[Setting] = &[
         },
     },
     Setting {
+        name: "ROOT_USE_DAYS",
+        default: Fallback::Value("30"),
+        help: "root user sign-in or access key use within this many days is a finding (1-3650)",
+        apply: |s, v| {
+            s.root_use_days = number(v, 1, 3650)?;
+            Ok(())
+        },
+    },
+    Setting {
+        name: "REQUIRED_TAGS",
+        default: Fallback::Unset("(none: the required-tags check is off)"),
+        help: "tags every audited taggable resource must carry: `owner,environment=prod|dev` (a key, or a key and its allowed values)",
+        apply: |s, v| {
+            s.required_tags = required_tags(v)?;
+            Ok(())
+        },
+    },
+    Setting {
         name: "ROLE_MAX_SESSION_SECONDS",
         default: Fallback::Value("14400"),
         help: "longest acceptable role MaxSessionDuration (3600-43200); the 12-hour maximum is flagged",
@@ -395,7 +466,8 @@ impl Settings {
 pub fn settings_markdown() -> String {
     let mut out = String::from("| variable | default | meaning |\n|---|---|---|\n");
     for s in SETTINGS {
-        out.push_str(&format!("| `{}` | {} | {} |\n", s.name, s.default_text(), s.help));
+        // A `|` in the text (`prod|dev`) would end a table cell.
+        out.push_str(&format!("| `{}` | {} | {} |\n", s.name, s.default_text(), s.help.replace('|', "\\|")));
     }
     out
 }

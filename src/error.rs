@@ -78,6 +78,16 @@ impl AwsError {
         self.code.as_deref().is_some_and(|c| codes.contains(&c))
     }
 
+    /// `Ok(None)` when the error is one of `codes` (the operation's own answer for "not set" or
+    /// "no such thing"), else the error: for reads where absence is data.
+    pub fn absent_if<T>(self, codes: &[&str]) -> Result<Option<T>, AwsError> {
+        if self.has_code(codes) {
+            Ok(None)
+        } else {
+            Err(self)
+        }
+    }
+
     /// Whether a later attempt may succeed.
     pub fn is_retryable(&self) -> bool {
         matches!(

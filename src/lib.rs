@@ -23,3 +23,4 @@ pub mod service;
 pub mod services;
 pub mod sinks;
 pub mod store;
+pub mod tagging;

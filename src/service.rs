@@ -77,6 +77,39 @@ impl Snapshot {
     }
 }
 
+/// Snapshots of resources read in bulk, each with the failures of its own part reads (`failures`
+/// is keyed by resource id): the permission of one EBS snapshot, the attribute of one DB snapshot.
+pub fn units<S: Subject>(
+    found: Vec<S>,
+    failures: Vec<(String, AwsError)>,
+    id: impl Fn(&S) -> &str,
+    at: impl Fn(&str) -> ResourceRef,
+) -> Vec<Snapshot> {
+    found
+        .into_iter()
+        .map(|s| {
+            let resource = at(id(&s));
+            let arn = resource.arn();
+            let failures = failures
+                .iter()
+                .filter(|(of, _)| of == id(&s))
+                .map(|(_, error)| ReadFailure { resource_arn: arn.clone(), error: error.clone() })
+                .collect();
+            Snapshot { resource, subject: Box::new(s), failures }
+        })
+        .collect()
+}
+
+/// The account, judged as `AWS::::Account` (its id the account, its region the SDK's): what an
+/// account-wide read found, for the services whose subject is the whole account.
+pub fn account_unit<S: Subject>(cx: &ReadCx<'_>, read: Result<(S, Vec<ReadFailure>), AwsError>) -> Read {
+    let r = ResourceRef::new(crate::model::ACCOUNT, cx.account_id, cx.account_id, cx.clients.default_region());
+    match read {
+        Ok((subject, failures)) => Read::Found(Snapshot { resource: r, subject: Box::new(subject), failures }),
+        Err(e) => failed(&r, e),
+    }
+}
+
 /// What a read found about one resource.
 #[derive(Debug)]
 pub enum Read {
@@ -101,6 +134,19 @@ pub enum Read {
 /// A resource type whose listing completed, in one region or (`None`) everywhere: only these
 /// allow a deletion sweep.
 pub type Listing = (ResourceType, Option<String>);
+
+impl Scan {
+    /// The scan of one account-wide read: its snapshot, or its failure.
+    pub fn of(read: Read) -> Scan {
+        let mut scan = Scan::default();
+        match read {
+            Read::Found(unit) => scan.snapshots.push(unit),
+            Read::Failed(f) => scan.failures.push(f),
+            _ => {}
+        }
+        scan
+    }
+}
 
 /// What a full-scan listing of one service (in one region, or globally) found.
 #[derive(Debug, Default)]

@@ -283,6 +283,8 @@ fn context(high_risk_ports: BTreeSet<u16>) -> Context {
         partition: "aws",
         key_max_age_days: 90,
         inactive_days: 90,
+        root_use_days: 30,
+        required_tags: Vec::new(),
         role_max_session_seconds: 3600,
         broad_policies: Vec::new(),
         high_risk_ports,

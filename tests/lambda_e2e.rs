@@ -24,14 +24,20 @@ async fn lambda_handles_schedule_then_one_change_event() {
 
     let scan = lambda.invoke("other/scheduled-event.json");
     assert_eq!(scan["kind"], "full_scan", "{scan}");
-    // Two buckets, one role, the account (judged by IAM, by CloudTrail's coverage and by the CIS
-    // monitoring); moto's default VPC, its default group, and the region's settings (EBS by
-    // default, GuardDuty, Security Hub, Config).
-    assert_eq!(scan["resources_audited"], 12, "{scan}");
+    // Two buckets, one role, the account (judged by IAM, by S3's account-level Block Public
+    // Access, by its contacts, by CloudTrail's coverage and by the CIS monitoring); moto's default
+    // VPC, its default group and network ACL, and the region's settings (EBS by default,
+    // GuardDuty, Security Hub, Config).
+    assert_eq!(scan["resources_audited"], 15, "{scan}");
     assert_eq!(scan["alerts_sent"], 1);
     let items = w.items().await;
-    assert_eq!(items.iter().filter(|f| f.resource_id == "vigil-demo-open").count(), 5);
-    assert!(items.iter().all(|f| f.resource_id != "vigil-demo-reports"), "the hardened bucket has no findings");
+    // Five exposure findings, and MFA delete and access logging (off on every moto bucket).
+    let hygiene = ["s3_bucket_mfa_delete_disabled", "s3_bucket_access_logging_disabled"];
+    assert_eq!(items.iter().filter(|f| f.resource_id == "vigil-demo-open").count(), 7);
+    assert!(
+        items.iter().all(|f| f.resource_id != "vigil-demo-reports" || hygiene.contains(&f.check_id.as_str())),
+        "the hardened bucket has no exposure finding"
+    );
     let alerts = w.alerts().await;
     assert_eq!(alerts.len(), 1);
     assert_eq!(alerts[0]["check_id"], "s3_bucket_public_acl");
@@ -172,5 +178,46 @@ async fn logging_and_key_tampering_alert_once_through_the_lambda() {
     lambda.invoke(delete.path().to_str().unwrap());
     assert_eq!(alerted(&w.alerts().await), ["guardduty_not_enabled"]);
     lambda.invoke(delete.path().to_str().unwrap());
+    assert!(w.alerts().await.is_empty(), "never twice");
+}
+
+/// A snapshot and a function made public: each CloudTrail event alerts once, through the Lambda.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_public_snapshot_and_a_public_function_alert_once_through_the_lambda() {
+    let w = World::new().await;
+    let ec2 = aws_sdk_ec2::Client::new(&w.sdk);
+    let volume = ec2.create_volume().availability_zone(format!("{REGION}a")).size(1).send().await.unwrap().volume_id().unwrap().to_string();
+    let snapshot = ec2.create_snapshot().volume_id(&volume).send().await.unwrap().snapshot_id().unwrap().to_string();
+    let role = common::lambda_role(&w).await;
+    let fns = aws_sdk_lambda::Client::new(&w.sdk);
+    common::create_function(&fns, "orders", "python3.12", &role).await;
+
+    let lambda = Watch::start_with(&w, &[("SERVICES", "ec2,lambda")]);
+    let scan = lambda.invoke("other/scheduled-event.json");
+    assert_eq!(scan["kind"], "full_scan", "{scan}");
+    assert!(w.alerts().await.is_empty(), "nothing CRITICAL yet");
+    let alerted = |alerts: &[serde_json::Value]| alerts.iter().map(|a| a["check_id"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+
+    ec2.modify_snapshot_attribute()
+        .snapshot_id(&snapshot)
+        .attribute(aws_sdk_ec2::types::SnapshotAttributeName::CreateVolumePermission)
+        .operation_type(aws_sdk_ec2::types::OperationType::Add)
+        .group_names("all")
+        .send()
+        .await
+        .unwrap();
+    let shared = edited("ec2/ModifySnapshotAttribute.json", |e| e["detail"]["requestParameters"]["snapshotId"] = serde_json::json!(snapshot));
+    let r = lambda.invoke(shared.path().to_str().unwrap());
+    assert_eq!(r["resources_audited"], 1, "{r}");
+    assert_eq!(alerted(&w.alerts().await), ["ec2_snapshot_public"]);
+    lambda.invoke(shared.path().to_str().unwrap());
+    assert!(w.alerts().await.is_empty(), "never twice");
+
+    fns.add_permission().function_name("orders").statement_id("public-invoke").action("lambda:InvokeFunction").principal("*").send().await.unwrap();
+    let added = edited("lambda/AddPermission20150331v2.json", |e| e["detail"]["requestParameters"]["functionName"] = serde_json::json!("orders"));
+    let r = lambda.invoke(added.path().to_str().unwrap());
+    assert_eq!(r["resources_audited"], 1, "{r}");
+    assert_eq!(alerted(&w.alerts().await), ["lambda_function_public"]);
+    lambda.invoke(added.path().to_str().unwrap());
     assert!(w.alerts().await.is_empty(), "never twice");
 }

@@ -220,8 +220,17 @@ fn region_arn() -> String {
 }
 
 /// (resource ARN, check id) of every OPEN finding.
+/// The hygiene checks on instances, ACLs and snapshots, judged in `hygiene_audit.rs` and left out
+/// of this file's exact sets (every default network ACL admits SSH).
+const HYGIENE: &[&str] = &["ec2_nacl_admin_ports_open", "ec2_instance_imdsv1_allowed", "ec2_snapshot_public", "rds_instance_auto_minor_upgrade_disabled", "rds_snapshot_public"];
+
 async fn open(w: &World) -> BTreeSet<(String, String)> {
-    w.items().await.into_iter().filter(|f| f.status == Status::Open).map(|f| (f.resource_arn, f.check_id)).collect()
+    w.items()
+        .await
+        .into_iter()
+        .filter(|f| f.status == Status::Open && !HYGIENE.contains(&f.check_id.as_str()))
+        .map(|f| (f.resource_arn, f.check_id))
+        .collect()
 }
 
 fn pairs(list: &[(String, &str)]) -> BTreeSet<(String, String)> {
@@ -294,7 +303,12 @@ async fn full_scan_reports_exactly_the_expected_network_findings() {
             ("ec2:DescribeFlowLogs", 1),
             ("ec2:DescribeVolumes", 1),
             ("ec2:GetEbsEncryptionByDefault", 1),
+            ("ec2:DescribeInstances", 1),
+            ("ec2:DescribeNetworkAcls", 1),
+            ("ec2:DescribeSnapshots", 1),
             ("rds:DescribeDBInstances", 1),
+            ("rds:DescribeDBSnapshots", 1),
+            ("rds:DescribeDBClusterSnapshots", 1),
         ])
     );
 

@@ -205,6 +205,8 @@ enum Verdict<'e> {
     Evaluated { evals: &'e [Evaluation], exempt: bool },
     /// Resolves every unresolved finding for this reason (deleted, out of scope).
     ResolveAll(&'static str),
+    /// Resolves the unresolved findings of one check that is switched off (`REQUIRED_TAGS` unset).
+    ResolveCheck(&'e str, &'static str),
 }
 
 /// How many rounds of governed resources an event follows (policy → group → members).
@@ -446,7 +448,7 @@ impl Engine<'_> {
         let ctx = self.context();
         let exposure = subject.exposure(self.cx.account_id);
         let any: &dyn std::any::Any = subject.as_ref();
-        let evals: Vec<Evaluation> = self
+        let mut evals: Vec<Evaluation> = self
             .services
             .iter()
             .flat_map(|s| s.checks().iter().copied())
@@ -456,6 +458,13 @@ impl Engine<'_> {
                 Some(Evaluation { check, outcome, exposure: exposure.clone(), produced_at: check.produced_at(any) })
             })
             .collect();
+        // The cross-service checks, on the tags of every resource whose type carries tags.
+        if let (true, Some(tags)) = (r.kind.info().tags, tags) {
+            let tagged = crate::tagging::Tagged { tags: tags.clone() };
+            evals.extend(crate::tagging::CHECKS.iter().filter_map(|&check| {
+                Some(Evaluation { check, outcome: check.evaluate(&tagged, &ctx)?, exposure: exposure.clone(), produced_at: None })
+            }));
+        }
         let mut out = self.record(&r, Verdict::Evaluated { evals: &evals, exempt }).await;
         out.evaluated = evals.len() as u64;
         out.checks_evaluated = evals.iter().map(|e| e.check.id).collect();
@@ -495,6 +504,10 @@ impl Engine<'_> {
         let compute = |existing: &[Finding]| match &verdict {
             Verdict::Evaluated { evals, .. } => findings::reconcile(existing, evals, &obs),
             Verdict::ResolveAll(reason) => findings::resolve_all(existing, &obs, reason),
+            Verdict::ResolveCheck(check, reason) => {
+                let of_check: Vec<Finding> = existing.iter().filter(|f| f.check_id == *check).cloned().collect();
+                findings::resolve_all(&of_check, &obs, reason)
+            }
         };
         let Some(store) = self.store else {
             return Audited { changes: compute(&[]), ..Default::default() };
@@ -543,9 +556,17 @@ impl Engine<'_> {
         let covered = |f: &Finding| complete.iter().any(|(k, r)| *k == f.resource_type && r.as_deref().is_none_or(|r| r == f.region));
         let mut leaving = BTreeSet::new();
         let mut gone = BTreeSet::new();
+        let mut switched_off = BTreeSet::new();
         for f in &active {
+            if crate::tagging::is_off(&f.check_id, self.cx.settings) {
+                switched_off.insert((ResourceRef::new(f.resource_type, &f.resource_id, &f.account_id, &f.region), f.check_id.clone()));
+                continue;
+            }
             let r = ResourceRef::new(f.resource_type, &f.resource_id, &f.account_id, &f.region);
-            let enabled = self.owner(f.resource_type).is_some_and(|s| self.service(s.name()).is_some());
+            // A finding belongs to the service of its check (the account is judged by several);
+            // a check no service lists (required tags) belongs to the reader of its type.
+            let owner = self.services.iter().copied().find(|s| s.checks().iter().any(|c| c.id == f.check_id));
+            let enabled = owner.or_else(|| self.owner(f.resource_type)).is_some_and(|s| self.service(s.name()).is_some());
             if !enabled || out_of_scope.contains(&f.resource_arn) || scope::admits(self.cx.settings, &r, None).is_err() {
                 leaving.insert(r);
             } else if !listed.contains(&f.resource_arn) && covered(f) {
@@ -561,6 +582,11 @@ impl Engine<'_> {
         for r in gone {
             tracing::info!(resource = %r.arn(), "resource no longer exists; resolving its findings");
             out.push(self.forget(&r).await);
+        }
+        for (r, check) in switched_off {
+            tracing::info!(resource = %r.arn(), check = %check, "check switched off; resolving its finding");
+            let resolved = self.record(&r, Verdict::ResolveCheck(&check, findings::RESOLVED_OUT_OF_SCOPE)).await;
+            out.push(Audited { settling: true, ..resolved });
         }
         Ok(out)
     }

@@ -24,6 +24,9 @@ register! {
     securityhub => SECURITY_HUB,
     accessanalyzer => ACCESS_ANALYZER,
     cloudwatch => CloudWatch,
+    efs => Efs,
+    lambda => Lambda,
+    account => Account,
 }
 
 /// Every registered service, in catalogue order.

@@ -58,6 +58,8 @@ impl Moto {
         let child = Command::new(venv_bin("moto_server"))
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+            // Without them, moto's ~1,300 AMI backing snapshots would be the account's own.
+            .env("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -517,4 +519,28 @@ impl Drop for Proxy {
 
 pub fn at(t: &str) -> RunOptions {
     RunOptions { as_of: Some(chrono::DateTime::parse_from_rfc3339(t).unwrap().with_timezone(&chrono::Utc)), ..Default::default() }
+}
+
+/// A role Lambda may assume, for functions the tests create.
+pub async fn lambda_role(w: &World) -> String {
+    let iam = aws_sdk_iam::Client::new(&w.sdk);
+    let trust = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+    iam.create_role().role_name("fn-role").assume_role_policy_document(trust.to_string()).send().await.unwrap().role.unwrap().arn
+}
+
+/// Creates a function with an empty ZIP archive (moto stores the code and never runs it here).
+pub async fn create_function(client: &aws_sdk_lambda::Client, name: &str, runtime: &str, role: &str) {
+    // The 22-byte end-of-central-directory record: a valid, empty ZIP archive.
+    let mut zip = b"PK\x05\x06".to_vec();
+    zip.extend([0u8; 18]);
+    client
+        .create_function()
+        .function_name(name)
+        .runtime(aws_sdk_lambda::types::Runtime::from(runtime))
+        .role(role)
+        .handler("app.handler")
+        .code(aws_sdk_lambda::types::FunctionCode::builder().zip_file(aws_smithy_types::Blob::new(zip)).build())
+        .send()
+        .await
+        .unwrap();
 }

@@ -10,7 +10,7 @@ pub mod snapshot;
 
 use crate::model::{Arn, ResourceRef, ACCOUNT};
 use crate::router::{Effect, EventRule, Focus, Locator, Target};
-use crate::service::{failed, Read, ReadCx, Scan, Service, ServiceInfo, Snapshot, Subject};
+use crate::service::{account_unit, Read, ReadCx, Scan, Service, ServiceInfo, Subject};
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use snapshot::Monitoring;
@@ -40,11 +40,7 @@ static INFO: ServiceInfo = ServiceInfo { name: "cloudwatch", types: &[ACCOUNT], 
 pub struct CloudWatch;
 
 async fn account(cx: &ReadCx<'_>) -> Read {
-    let r = ResourceRef::new(ACCOUNT, cx.account_id, cx.account_id, cx.clients.default_region());
-    match read::monitoring(cx).await {
-        Ok((m, failures)) => Read::Found(Snapshot { resource: r, subject: Box::new(m), failures }),
-        Err(e) => failed(&r, e),
-    }
+    account_unit(cx, read::monitoring(cx).await)
 }
 
 impl Service for CloudWatch {
@@ -58,16 +54,7 @@ impl Service for CloudWatch {
     }
 
     fn scan<'a>(&'a self, cx: &'a ReadCx<'a>, _region: &'a str) -> BoxFuture<'a, Scan> {
-        async move {
-            let mut scan = Scan::default();
-            match account(cx).await {
-                Read::Found(s) => scan.snapshots.push(s),
-                Read::Failed(f) => scan.failures.push(f),
-                _ => {}
-            }
-            scan
-        }
-        .boxed()
+        async move { Scan::of(account(cx).await) }.boxed()
     }
 
     fn read<'a>(&'a self, cx: &'a ReadCx<'a>, _target: &'a Target) -> BoxFuture<'a, Vec<Read>> {

@@ -1,5 +1,5 @@
-//! EC2: security groups, VPCs (with subnets, route tables and flow logs), EBS volumes and the
-//! regional EBS default. Event rows, types and entry points; the collector is `read.rs`, snapshots
+//! EC2: security groups, VPCs (with subnets, route tables and flow logs), network ACLs, instances,
+//! EBS volumes and snapshots, and the regional EBS default. Event rows, types and entry points; the collector is `read.rs`, snapshots
 //! `snapshot.rs`, checks `checks/`.
 
 pub mod checks;
@@ -9,11 +9,11 @@ pub mod snapshot;
 use crate::error::{AwsError, ReadFailure};
 use crate::model::{partition, Arn, ResourceRef, ResourceType, TypeInfo, ACCOUNT_REGION};
 use crate::router::{strings, Effect, EventCx, EventRule, Focus, Located, Locator, RouteError, Target};
-use crate::service::{ServiceInfo, failed, Read, ReadCx, Scan, Service, Subject, Tags, Snapshot};
+use crate::service::{failed, units, Read, ReadCx, Scan, Service, ServiceInfo, Snapshot, Subject, Tags};
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use read::{Networks, Select};
-use snapshot::{RegionSettings, SecurityGroup, Volume, Vpc};
+use snapshot::{EbsSnapshot, Instance, NetworkAcl, RegionSettings, SecurityGroup, Volume, Vpc};
 
 fn ec2_arn(r: &ResourceRef, kind: &str) -> String {
     format!("arn:{}:ec2:{}:{}:{kind}/{}", partition(&r.region), r.region, r.account, r.id)
@@ -34,6 +34,17 @@ pub const ROUTE_TABLE: ResourceType = ResourceType(&ec2_type("AWS::EC2::RouteTab
 /// Routed from DeleteFlowLogs (which names only the flow log): the region's VPCs are re-read.
 pub const FLOW_LOG: ResourceType = ResourceType(&ec2_type("AWS::EC2::FlowLog", |r| ec2_arn(r, "vpc-flow-log"), false));
 pub const VOLUME: ResourceType = ResourceType(&ec2_type("AWS::EC2::Volume", |r| ec2_arn(r, "volume"), true));
+
+/// A type whose id is AWS's, not a name the operator chose (`SCOPE_NAME_SUFFIX` does not apply).
+const fn ec2_id_type(name: &'static str, arn: fn(&ResourceRef) -> String) -> TypeInfo {
+    TypeInfo { name, arn, tags: true, named: false, regional: true, has_findings: true, short: None }
+}
+
+pub const INSTANCE: ResourceType = ResourceType(&ec2_id_type("AWS::EC2::Instance", |r| ec2_arn(r, "instance")));
+pub const NETWORK_ACL: ResourceType = ResourceType(&ec2_id_type("AWS::EC2::NetworkAcl", |r| ec2_arn(r, "network-acl")));
+/// An EBS snapshot (EC2 ARNs name it without the account: `arn:aws:ec2:REGION::snapshot/ID`;
+/// vigil keys it with the owner account, as AWS Config does).
+pub const EBS_SNAPSHOT: ResourceType = ResourceType(&ec2_id_type("AWS::EC2::Snapshot", |r| ec2_arn(r, "snapshot")));
 
 /// What an event re-reads of a VPC.
 pub mod part {
@@ -65,6 +76,8 @@ const GROUP: Locator = Locator::At(
 const VPC_PARAM: Locator = Locator::At(VPC, &["detail.requestParameters.vpcId"]);
 const SUBNET_PARAM: Locator = Locator::At(SUBNET, &["detail.requestParameters.subnetId"]);
 const TABLE_PARAM: Locator = Locator::At(ROUTE_TABLE, &["detail.requestParameters.routeTableId"]);
+const ACL_PARAM: Locator = Locator::At(NETWORK_ACL, &["detail.requestParameters.networkAclId"]);
+const SNAPSHOT_PARAM: Locator = Locator::At(EBS_SNAPSHOT, &["detail.requestParameters.snapshotId"]);
 const VOLUME_PARAM: Locator = Locator::At(VOLUME, &["detail.requestParameters.volumeId"]);
 const WHOLE: Effect = Effect::Audit(Focus::EVERYTHING);
 /// Subnets and routes change which subnets are public: the VPC's network, and what is placed in it.
@@ -117,7 +130,74 @@ static EVENTS: &[EventRule] = &[
     on("DeleteVolume", VOLUME_PARAM, Effect::Delete),
     on("EnableEbsEncryptionByDefault", Locator::Account(ACCOUNT_REGION), WHOLE),
     on("DisableEbsEncryptionByDefault", Locator::Account(ACCOUNT_REGION), WHOLE),
+    // EBS snapshots: one DescribeSnapshots and one DescribeSnapshotAttribute.
+    on("ModifySnapshotAttribute", SNAPSHOT_PARAM, WHOLE),
+    on("DeleteSnapshot", SNAPSHOT_PARAM, Effect::Delete),
+    // Instances: one DescribeInstances of the instances the event names.
+    on("RunInstances", Locator::Custom(|cx| ids_at(cx, "/responseElements/instancesSet", INSTANCE, "i-")), WHOLE),
+    on(
+        "ModifyInstanceMetadataOptions",
+        Locator::At(
+            INSTANCE,
+            &[
+                "detail.requestParameters.ModifyInstanceMetadataOptionsRequest.InstanceId",
+                "detail.requestParameters.instanceId",
+                "detail.responseElements.ModifyInstanceMetadataOptionsResponse.instanceId",
+            ],
+        ),
+        WHOLE,
+    ),
+    on("TerminateInstances", Locator::Custom(|cx| ids_at(cx, "/requestParameters/instancesSet", INSTANCE, "i-")), Effect::Delete),
+    // Network ACLs: one DescribeNetworkAcls of the ACL.
+    on("CreateNetworkAcl", Locator::At(NETWORK_ACL, &["detail.responseElements.networkAcl.networkAclId"]), WHOLE),
+    on("CreateNetworkAclEntry", ACL_PARAM, WHOLE),
+    on("ReplaceNetworkAclEntry", ACL_PARAM, WHOLE),
+    on("DeleteNetworkAclEntry", ACL_PARAM, WHOLE),
+    on("ReplaceNetworkAclAssociation", ACL_PARAM, WHOLE),
+    on("DeleteNetworkAcl", ACL_PARAM, Effect::Delete),
+    // Tags of every EC2 type vigil audits (required tags, SCOPE_TAG, EXEMPT_TAG).
+    on("CreateTags", Locator::Custom(tagged), WHOLE),
+    on("DeleteTags", Locator::Custom(tagged), WHOLE),
 ];
+
+/// Every id with `prefix` under `pointer` (`instancesSet.items[].instanceId`), as resources of `kind`.
+fn ids_at(cx: &EventCx, pointer: &'static str, kind: ResourceType, prefix: &str) -> Result<Located, RouteError> {
+    let value = cx.detail.pointer(pointer).ok_or_else(|| cx.missing("detail.requestParameters.instancesSet"))?;
+    let mut found = Vec::new();
+    strings(value, &mut found);
+    let ids: Vec<ResourceRef> = found.into_iter().filter(|id| id.starts_with(prefix)).map(|id| cx.resource(kind, id)).collect();
+    if ids.is_empty() {
+        return Err(cx.missing("detail.requestParameters.instancesSet"));
+    }
+    Ok(Located::Resources(ids))
+}
+
+/// The type of an EC2 resource id vigil audits, by its prefix.
+fn kind_of_id(id: &str) -> Option<ResourceType> {
+    let (prefix, _) = id.split_once('-')?;
+    Some(match prefix {
+        "sg" => SECURITY_GROUP,
+        "vpc" => VPC,
+        "vol" => VOLUME,
+        "i" => INSTANCE,
+        "acl" => NETWORK_ACL,
+        "snap" => EBS_SNAPSHOT,
+        _ => return None,
+    })
+}
+
+/// `CreateTags` and `DeleteTags`: every audited resource in `resourcesSet`; others are ignored.
+fn tagged(cx: &EventCx) -> Result<Located, RouteError> {
+    const FIELD: &str = "detail.requestParameters.resourcesSet";
+    let value = cx.detail.pointer("/requestParameters/resourcesSet").ok_or_else(|| cx.missing(FIELD))?;
+    let mut ids = Vec::new();
+    strings(value, &mut ids);
+    let found: Vec<ResourceRef> = ids.iter().filter_map(|id| Some(cx.resource(kind_of_id(id)?, id.clone()))).collect();
+    if found.is_empty() {
+        return Ok(Located::Ignored(format!("{} on {ids:?}: no audited EC2 resource", cx.name)));
+    }
+    Ok(Located::Resources(found))
+}
 
 /// `CreateFlowLogs`: every VPC in `requestParameters.CreateFlowLogsRequest.ResourceId`.
 fn flow_log_vpcs(cx: &EventCx) -> Result<Located, RouteError> {
@@ -150,6 +230,24 @@ impl Subject for Volume {
     }
 }
 
+impl Subject for Instance {
+    fn tags(&self) -> Option<&Tags> {
+        Some(&self.tags)
+    }
+}
+
+impl Subject for NetworkAcl {
+    fn tags(&self) -> Option<&Tags> {
+        Some(&self.tags)
+    }
+}
+
+impl Subject for EbsSnapshot {
+    fn tags(&self) -> Option<&Tags> {
+        Some(&self.tags)
+    }
+}
+
 impl Subject for RegionSettings {}
 
 /// Each operation the collector performs, with the IAM actions that authorize it.
@@ -161,9 +259,13 @@ static OPERATIONS: &[(&str, &[&str])] = &[
     ("ec2:DescribeFlowLogs", &["ec2:DescribeFlowLogs"]),
     ("ec2:DescribeVolumes", &["ec2:DescribeVolumes"]),
     ("ec2:GetEbsEncryptionByDefault", &["ec2:GetEbsEncryptionByDefault"]),
+    ("ec2:DescribeInstances", &["ec2:DescribeInstances"]),
+    ("ec2:DescribeNetworkAcls", &["ec2:DescribeNetworkAcls"]),
+    ("ec2:DescribeSnapshots", &["ec2:DescribeSnapshots"]),
+    ("ec2:DescribeSnapshotAttribute", &["ec2:DescribeSnapshotAttribute"]),
 ];
 
-static INFO: ServiceInfo = ServiceInfo { name: "ec2", types: &[SECURITY_GROUP, VPC, SUBNET, ROUTE_TABLE, FLOW_LOG, VOLUME, ACCOUNT_REGION], checks: checks::CHECKS, events: EVENTS, global: false, permissions: OPERATIONS };
+static INFO: ServiceInfo = ServiceInfo { name: "ec2", types: &[SECURITY_GROUP, VPC, SUBNET, ROUTE_TABLE, FLOW_LOG, VOLUME, INSTANCE, NETWORK_ACL, EBS_SNAPSHOT, ACCOUNT_REGION], checks: checks::CHECKS, events: EVENTS, global: false, permissions: OPERATIONS };
 
 pub struct Ec2;
 
@@ -187,6 +289,9 @@ impl Service for Ec2 {
             "route-table" => ROUTE_TABLE,
             "vpc-flow-log" => FLOW_LOG,
             "volume" => VOLUME,
+            "instance" => INSTANCE,
+            "network-acl" => NETWORK_ACL,
+            "snapshot" => EBS_SNAPSHOT,
             _ => return None,
         };
         let id = arn.last_segment(prefix)?;
@@ -198,19 +303,23 @@ impl Service for Ec2 {
         async move {
             let ec2 = read::client(cx.clients, region);
             let networks = cx.state::<Networks>();
-            let (groups, vpcs, nets, logs, volumes, ebs) = tokio::join!(
+            let (groups, vpcs, nets, logs, volumes, ebs, instances, acls, snapshots) = tokio::join!(
                 read::security_groups(&ec2, Select::All),
                 read::vpcs(&ec2, None),
                 networks.in_region(cx, region),
                 read::flow_logs(&ec2, None),
                 read::volumes(&ec2, None),
                 read::ebs_encryption_by_default(&ec2),
+                read::instances(&ec2, None),
+                read::network_acls(&ec2, None),
+                read::ebs_snapshots(&ec2, None),
             );
             let mut scan = Scan::default();
             let at = |r: &str| ResourceRef::new(ACCOUNT_REGION, cx.account_id, cx.account_id, r);
             let nets = nets.map_err(|e| scan.failures.push(ReadFailure::regional("AWS::EC2", region, e))).ok();
             let logs = logs.map_err(|e| scan.failures.push(ReadFailure::regional("AWS::EC2", region, e))).ok();
-            let listed: [(ResourceType, Result<Vec<Snapshot>, AwsError>); 3] = [
+            let on = |kind: ResourceType, id: &str| ResourceRef::new(kind, id, cx.account_id, region);
+            let listed: [(ResourceType, Result<Vec<Snapshot>, AwsError>); 6] = [
                 (
                     SECURITY_GROUP,
                     groups.map(|g| g.into_iter().map(|g| Snapshot::new(ResourceRef::new(SECURITY_GROUP, &g.id, cx.account_id, region), g)).collect()),
@@ -224,7 +333,10 @@ impl Service for Ec2 {
                             .collect()
                     }),
                 ),
-                (VOLUME, volumes.map(|v| v.into_iter().map(|v| Snapshot::new(ResourceRef::new(VOLUME, &v.id, cx.account_id, region), v)).collect())),
+                (VOLUME, volumes.map(|v| v.into_iter().map(|v| Snapshot::new(on(VOLUME, &v.id), v)).collect())),
+                (INSTANCE, instances.map(|v| v.into_iter().map(|i| Snapshot::new(on(INSTANCE, &i.id), i)).collect())),
+                (NETWORK_ACL, acls.map(|v| v.into_iter().map(|a| Snapshot::new(on(NETWORK_ACL, &a.id), a)).collect())),
+                (EBS_SNAPSHOT, snapshots.map(|(found, failures)| units(found, failures, |s| &s.id, |id| on(EBS_SNAPSHOT, id)))),
             ];
             for (kind, read) in listed {
                 match read {
@@ -293,6 +405,31 @@ impl Service for Ec2 {
                     },
                     Err(e) => failed(&r, e),
                 }]
+            } else if kind == INSTANCE {
+                vec![match read::instances(&ec2, Some(&r.id)).await {
+                    Ok(found) => match found.into_iter().next() {
+                        Some(i) => Read::Found(Snapshot::new(r, i)),
+                        None => Read::Gone(r),
+                    },
+                    Err(e) => failed(&r, e),
+                }]
+            } else if kind == NETWORK_ACL {
+                vec![match read::network_acls(&ec2, Some(&r.id)).await {
+                    Ok(found) => match found.into_iter().next() {
+                        Some(a) => Read::Found(Snapshot::new(r, a)),
+                        None => Read::Gone(r),
+                    },
+                    Err(e) => failed(&r, e),
+                }]
+            } else if kind == EBS_SNAPSHOT {
+                match read::ebs_snapshots(&ec2, Some(&r.id)).await {
+                    Ok((found, failures)) if !found.is_empty() => units(found, failures, |s| &s.id, |id| ResourceRef { id: id.to_string(), ..r.clone() })
+                        .into_iter()
+                        .map(Read::Found)
+                        .collect(),
+                    Ok(_) => vec![Read::Gone(r)],
+                    Err(e) => vec![failed(&r, e)],
+                }
             } else if kind == ACCOUNT_REGION {
                 vec![match read::ebs_encryption_by_default(&ec2).await {
                     Ok(on) => Read::Found(Snapshot::new(r, RegionSettings { region: region.clone(), ebs_encryption_by_default: on })),
@@ -305,6 +442,7 @@ impl Service for Ec2 {
         .boxed()
     }
 }
+
 
 impl Ec2 {
     /// One VPC: its identity, then the parts the focus names. When its network was read, what is
@@ -400,13 +538,16 @@ mod tests {
             "arn:aws:ec2:eu-west-1:123456789012:security-group/sg-0abc",
             "arn:aws:ec2:eu-west-1:123456789012:vpc/vpc-0abc",
             "arn:aws:ec2:eu-west-1:123456789012:volume/vol-0abc",
+            "arn:aws:ec2:eu-west-1:123456789012:instance/i-0abc",
+            "arn:aws:ec2:eu-west-1:123456789012:network-acl/acl-0abc",
+            "arn:aws:ec2:eu-west-1:123456789012:snapshot/snap-0abc",
             "arn:aws:ec2:eu-west-1:123456789012:account",
         ] {
             let r = ResourceRef::from_arn(arn).unwrap_or_else(|| panic!("{arn} parses"));
             assert_eq!(r.arn(), arn);
             assert_eq!(r.region, "eu-west-1");
         }
-        assert!(ResourceRef::from_arn("arn:aws:ec2:eu-west-1:123456789012:instance/i-1").is_none());
+        assert!(ResourceRef::from_arn("arn:aws:ec2:eu-west-1:123456789012:image/ami-1").is_none());
     }
 
     #[test]

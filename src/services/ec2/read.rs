@@ -4,7 +4,10 @@
 use crate::aws::{classify, each_page};
 use crate::error::{AwsError, AwsErrorKind};
 use crate::service::{Memo, ReadCx};
-use crate::services::ec2::snapshot::{FlowLog, Network, Peer, Route, RouteTable, Rule, SecurityGroup, Subnet, Volume, Vpc};
+use crate::services::ec2::snapshot::{
+    AclEntry, EbsSnapshot, FlowLog, Instance, Network, NetworkAcl, Peer, Restorable, Route, RouteTable, Rule, SecurityGroup, Subnet, Volume, Vpc,
+};
+use futures::StreamExt;
 use aws_sdk_ec2::types::{Filter, IpPermission, Tag};
 use aws_sdk_ec2::Client;
 use std::collections::{BTreeMap, HashMap};
@@ -45,6 +48,9 @@ const VPC_GONE: &[&str] = &["InvalidVpcID.NotFound"];
 const SUBNET_GONE: &[&str] = &["InvalidSubnetID.NotFound"];
 const ROUTE_TABLE_GONE: &[&str] = &["InvalidRouteTableID.NotFound", "InvalidAssociationID.NotFound"];
 const VOLUME_GONE: &[&str] = &["InvalidVolume.NotFound"];
+const INSTANCE_GONE: &[&str] = &["InvalidInstanceID.NotFound"];
+const ACL_GONE: &[&str] = &["InvalidNetworkAclID.NotFound"];
+const SNAPSHOT_GONE: &[&str] = &["InvalidSnapshot.NotFound"];
 
 /// A listing with an item AWS returned without its id is not a listing of everything: which
 /// resource it was is unknown, so the listing fails rather than let that resource be swept.
@@ -287,6 +293,142 @@ pub async fn volumes(client: &Client, id: Option<&str>) -> Result<Vec<Volume>, A
     }).await;
     let read = read.and_then(|()| listed_whole::<aws_sdk_ec2::operation::describe_volumes::DescribeVolumesError>(unnamed));
     gone_is_empty(id.is_some(), VOLUME_GONE, read.map(|()| out))
+}
+
+/// Reads instances that are not terminated: all, or one (empty when it is gone or terminated).
+pub async fn instances(client: &Client, id: Option<&str>) -> Result<Vec<Instance>, AwsError> {
+    let mut out = Vec::new();
+    let mut unnamed = false;
+    let req = client.describe_instances().set_instance_ids(id.map(|i| vec![i.to_string()]));
+    let read = each_page(req.into_paginator().send(), |page| {
+        for i in page.reservations().iter().flat_map(|r| r.instances()) {
+            let Some(id) = i.instance_id() else {
+                unnamed = true;
+                continue;
+            };
+            let state = i.state().and_then(|s| s.name()).map(|n| n.as_str().to_string()).unwrap_or_default();
+            // A terminated instance is listed for a while after it is gone; it has nothing to judge.
+            if state == "terminated" || state == "shutting-down" {
+                continue;
+            }
+            let meta = i.metadata_options();
+            out.push(Instance {
+                id: id.to_string(),
+                state,
+                http_tokens: meta.and_then(|m| m.http_tokens()).map(|t| t.as_str().to_string()),
+                http_endpoint: meta.and_then(|m| m.http_endpoint()).map(|e| e.as_str().to_string()),
+                tags: tags(i.tags()),
+            });
+        }
+    })
+    .await;
+    let read = read.and_then(|()| listed_whole::<aws_sdk_ec2::operation::describe_instances::DescribeInstancesError>(unnamed));
+    gone_is_empty(id.is_some(), INSTANCE_GONE, read.map(|()| out))
+}
+
+/// Reads network ACLs: all, or one (empty when it is gone).
+pub async fn network_acls(client: &Client, id: Option<&str>) -> Result<Vec<NetworkAcl>, AwsError> {
+    let mut out = Vec::new();
+    let mut unnamed = false;
+    let req = client.describe_network_acls().set_network_acl_ids(id.map(|i| vec![i.to_string()]));
+    let read = each_page(req.into_paginator().send(), |page| {
+        for a in page.network_acls() {
+            let (Some(id), Some(vpc)) = (a.network_acl_id(), a.vpc_id()) else {
+                unnamed = true;
+                continue;
+            };
+            let entries = a
+                .entries()
+                .iter()
+                .filter_map(|e| {
+                    Some(AclEntry {
+                        number: e.rule_number()?,
+                        egress: e.egress()?,
+                        allow: e.rule_action()?.as_str() == "allow",
+                        protocol: e.protocol()?.to_string(),
+                        cidr: e.cidr_block().or(e.ipv6_cidr_block())?.to_string(),
+                        ports: e.port_range().and_then(|p| Some((p.from()?, p.to()?))),
+                    })
+                })
+                .collect::<Vec<_>>();
+            // A rule AWS returned without its number, action or CIDR cannot be placed in the
+            // order: the ACL is not judged on a partial rule list.
+            if entries.len() != a.entries().len() {
+                unnamed = true;
+                continue;
+            }
+            out.push(NetworkAcl {
+                id: id.to_string(),
+                vpc_id: vpc.to_string(),
+                is_default: a.is_default().unwrap_or(false),
+                subnets: a.associations().iter().filter_map(|s| s.subnet_id().map(str::to_string)).collect(),
+                entries,
+                tags: tags(a.tags()),
+            });
+        }
+    })
+    .await;
+    let read = read.and_then(|()| listed_whole::<aws_sdk_ec2::operation::describe_network_acls::DescribeNetworkAclsError>(unnamed));
+    gone_is_empty(id.is_some(), ACL_GONE, read.map(|()| out))
+}
+
+/// Reads the EBS snapshots the account owns: all, or one (empty when it is gone), each with who
+/// may restore it. A snapshot whose permission read fails has `restorable_by: None` and the
+/// failure is returned beside it.
+pub async fn ebs_snapshots(client: &Client, id: Option<&str>) -> Result<(Vec<EbsSnapshot>, Vec<(String, AwsError)>), AwsError> {
+    let mut out = Vec::new();
+    let mut unnamed = false;
+    let req = client.describe_snapshots().owner_ids("self").set_snapshot_ids(id.map(|i| vec![i.to_string()]));
+    let read = each_page(req.into_paginator().send(), |page| {
+        for s in page.snapshots() {
+            let Some(id) = s.snapshot_id() else {
+                unnamed = true;
+                continue;
+            };
+            out.push(EbsSnapshot {
+                id: id.to_string(),
+                volume_id: s.volume_id().map(str::to_string),
+                encrypted: s.encrypted(),
+                restorable_by: None,
+                tags: tags(s.tags()),
+            });
+        }
+    })
+    .await;
+    let read = read.and_then(|()| listed_whole::<aws_sdk_ec2::operation::describe_snapshots::DescribeSnapshotsError>(unnamed));
+    let mut snapshots = gone_is_empty(id.is_some(), SNAPSHOT_GONE, read.map(|()| out))?;
+    // The futures are built before the stream so its type names no closure (the scan future must be Send).
+    let reads: Vec<_> = snapshots.iter().map(|s| restorable_by(client, &s.id)).collect();
+    let permissions: Vec<Result<Restorable, AwsError>> = futures::stream::iter(reads).buffered(8).collect().await;
+    let mut failures = Vec::new();
+    for (s, p) in snapshots.iter_mut().zip(permissions) {
+        match p {
+            Ok(p) => s.restorable_by = Some(p),
+            Err(e) => failures.push((s.id.clone(), e)),
+        }
+    }
+    Ok((snapshots, failures))
+}
+
+/// Who may create volumes from one snapshot (`createVolumePermission`).
+async fn restorable_by(client: &Client, id: &str) -> Result<Restorable, AwsError> {
+    let out = client
+        .describe_snapshot_attribute()
+        .snapshot_id(id)
+        .attribute(aws_sdk_ec2::types::SnapshotAttributeName::CreateVolumePermission)
+        .send()
+        .await
+        .map_err(|e| classify(&e))?;
+    let mut who = Restorable::default();
+    for p in out.create_volume_permissions() {
+        if p.group().is_some_and(|g| g.as_str() == "all") {
+            who.everyone = true;
+        }
+        if let Some(account) = p.user_id() {
+            who.accounts.push(account.to_string());
+        }
+    }
+    Ok(who)
 }
 
 /// Whether the region encrypts new EBS volumes by default.

@@ -118,3 +118,61 @@ pub struct RegionSettings {
     /// `None` when not read.
     pub ebs_encryption_by_default: Option<bool>,
 }
+
+/// An EC2 instance and how its metadata service answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Instance {
+    pub id: String,
+    /// `pending`, `running`, `stopping` or `stopped` (terminated instances are not listed).
+    pub state: String,
+    /// `MetadataOptions.HttpTokens`: `required` (IMDSv2 only) or `optional`; `None` when not returned.
+    pub http_tokens: Option<String>,
+    /// `MetadataOptions.HttpEndpoint`: `disabled` turns the metadata service off.
+    pub http_endpoint: Option<String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// One numbered rule of a network ACL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AclEntry {
+    /// Rules are evaluated in ascending number; the first match decides.
+    pub number: i32,
+    pub egress: bool,
+    pub allow: bool,
+    /// `-1` (all), or a protocol number (`6` TCP, `17` UDP).
+    pub protocol: String,
+    /// The IPv4 or IPv6 CIDR the rule matches.
+    pub cidr: String,
+    /// The TCP or UDP port range; `None` for all ports.
+    pub ports: Option<(i32, i32)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkAcl {
+    pub id: String,
+    pub vpc_id: String,
+    pub is_default: bool,
+    /// Subnets it is associated with.
+    pub subnets: Vec<String>,
+    pub entries: Vec<AclEntry>,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// An EBS snapshot the account owns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EbsSnapshot {
+    pub id: String,
+    pub volume_id: Option<String>,
+    pub encrypted: Option<bool>,
+    /// The groups and accounts in `createVolumePermission`; `None` when the attribute was not read.
+    pub restorable_by: Option<Restorable>,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// Who may create volumes from a snapshot besides its owner.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Restorable {
+    /// Group `all`: every AWS account.
+    pub everyone: bool,
+    pub accounts: Vec<String>,
+}

@@ -15,7 +15,7 @@ use crate::service::{ServiceInfo, failed, Exposure, Read, ReadCx, Scan, Service,
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use read::{EntityRead, PolicyCache};
-use snapshot::{Account, ManagedPolicy, Principal};
+use snapshot::{Account, ManagedPolicy, Principal, ServerCertificate};
 
 /// IAM users, roles and groups are keyed by name without their path (names are unique in an
 /// account, and CloudTrail events carry only the name), so an event and a scan meet on one key.
@@ -32,6 +32,13 @@ pub const GROUP: ResourceType =
     ResourceType(&entity("AWS::IAM::Group", "group", |r| format!("arn:{}:iam::{}:group/{}", partition(&r.region), r.account, r.id), false));
 /// A customer managed policy; its id is its ARN. Its tags are not read.
 pub const POLICY: ResourceType = ResourceType(&entity("AWS::IAM::Policy", "policy", |r| r.id.clone(), false));
+/// A server certificate stored in IAM, keyed by name. Its tags are not read.
+pub const SERVER_CERTIFICATE: ResourceType = ResourceType(&entity(
+    "AWS::IAM::ServerCertificate",
+    "server-certificate",
+    |r| format!("arn:{}:iam::{}:server-certificate/{}", partition(&r.region), r.account, r.id),
+    false,
+));
 
 /// What an event re-reads of a user.
 pub mod part {
@@ -57,6 +64,16 @@ const fn on(name: &'static str, locator: Locator, effect: Effect) -> EventRule {
     EventRule::new(SOURCE, name, locator, effect)
 }
 
+/// The role; and the account too when the policy is `AWSSupportAccess` (whether a support role
+/// exists is an account check).
+fn role_and_support(cx: &EventCx) -> Result<Located, RouteError> {
+    let mut found = vec![cx.resource(ROLE, cx.required("detail.requestParameters.roleName")?)];
+    if cx.text("detail.requestParameters.policyArn").is_some_and(|a| a.ends_with(&format!(":policy/{}", read::SUPPORT_POLICY))) {
+        found.push(cx.resource(ACCOUNT, cx.account));
+    }
+    Ok(Located::Resources(found))
+}
+
 static EVENTS: &[EventRule] = &[
     // Users: policies and groups change permissions; keys, password and MFA change credentials.
     on("CreateUser", USER_NAME, WHOLE),
@@ -80,12 +97,14 @@ static EVENTS: &[EventRule] = &[
     // Roles: one GetRole and its policies cover every role check.
     on("CreateRole", ROLE_NAME, WHOLE),
     on("DeleteRole", ROLE_NAME, Effect::Delete),
-    on("AttachRolePolicy", ROLE_NAME, WHOLE),
-    on("DetachRolePolicy", ROLE_NAME, WHOLE),
+    on("AttachRolePolicy", Locator::Custom(role_and_support), WHOLE),
+    on("DetachRolePolicy", Locator::Custom(role_and_support), WHOLE),
     on("PutRolePolicy", ROLE_NAME, WHOLE),
     on("DeleteRolePolicy", ROLE_NAME, WHOLE),
     on("UpdateAssumeRolePolicy", ROLE_NAME, WHOLE),
     on("UpdateRole", ROLE_NAME, WHOLE),
+    on("UploadServerCertificate", Locator::At(SERVER_CERTIFICATE, &["detail.requestParameters.serverCertificateName"]), WHOLE),
+    on("DeleteServerCertificate", Locator::At(SERVER_CERTIFICATE, &["detail.requestParameters.serverCertificateName"]), Effect::Delete),
     on("TagRole", ROLE_NAME, WHOLE),
     on("UntagRole", ROLE_NAME, WHOLE),
     // Groups: the group and its members, whose permissions changed with it.
@@ -159,6 +178,8 @@ impl Subject for ManagedPolicy {}
 
 impl Subject for Account {}
 
+impl Subject for ServerCertificate {}
+
 /// Each operation the collector performs, with the IAM actions that authorize it.
 static OPERATIONS: &[(&str, &[&str])] = &[
     ("iam:GetAccountAuthorizationDetails", &["iam:GetAccountAuthorizationDetails"]),
@@ -186,9 +207,12 @@ static OPERATIONS: &[(&str, &[&str])] = &[
     ("iam:GetPolicy", &["iam:GetPolicy"]),
     ("iam:GetPolicyVersion", &["iam:GetPolicyVersion"]),
     ("iam:ListEntitiesForPolicy", &["iam:ListEntitiesForPolicy"]),
+    ("iam:ListVirtualMFADevices", &["iam:ListVirtualMFADevices"]),
+    ("iam:ListServerCertificates", &["iam:ListServerCertificates"]),
+    ("iam:GetServerCertificate", &["iam:GetServerCertificate"]),
 ];
 
-static INFO: ServiceInfo = ServiceInfo { name: "iam", types: &[USER, ROLE, GROUP, POLICY, ACCOUNT], checks: checks::CHECKS, events: EVENTS, global: true, permissions: OPERATIONS };
+static INFO: ServiceInfo = ServiceInfo { name: "iam", types: &[USER, ROLE, GROUP, POLICY, SERVER_CERTIFICATE, ACCOUNT], checks: checks::CHECKS, events: EVENTS, global: true, permissions: OPERATIONS };
 
 pub struct Iam;
 
@@ -230,6 +254,7 @@ impl Service for Iam {
             Some(("user", _)) => named(USER, "user/"),
             Some(("role", _)) => named(ROLE, "role/"),
             Some(("group", _)) => named(GROUP, "group/"),
+            Some(("server-certificate", _)) => named(SERVER_CERTIFICATE, "server-certificate/"),
             Some(("policy", path)) if !path.is_empty() => Some(ResourceRef::new(POLICY, arn.whole, arn.account, arn.region)),
             _ => None,
         }
@@ -241,7 +266,8 @@ impl Service for Iam {
         async move {
             let mut scan = Scan::default();
             let listed = [USER, ROLE, GROUP, POLICY];
-            let inv = match read::inventory(cx.clients, cx.account_id, cx.partition()).await {
+            let (inv, certificates) = tokio::join!(read::inventory(cx.clients, cx.account_id, cx.partition()), read::server_certificates(cx.clients, None));
+            let inv = match inv {
                 Ok(inv) => inv,
                 Err(error) => {
                     scan.incomplete.extend(listed);
@@ -257,6 +283,16 @@ impl Service for Iam {
                 scan.snapshots.push(Snapshot::new(ResourceRef::new(POLICY, &m.arn, cx.account_id, region), m));
             }
             scan.snapshots.push(Snapshot::new(ResourceRef::new(ACCOUNT, cx.account_id, cx.account_id, region), inv.account));
+            match certificates {
+                Ok(found) => {
+                    scan.snapshots.extend(found.into_iter().map(|c| Snapshot::new(ResourceRef::new(SERVER_CERTIFICATE, &c.name, cx.account_id, region), c)));
+                    scan.complete.push((SERVER_CERTIFICATE, None));
+                }
+                Err(error) => {
+                    scan.incomplete.push(SERVER_CERTIFICATE);
+                    scan.failures.push(ReadFailure { resource_arn: SERVER_CERTIFICATE.as_str().into(), error });
+                }
+            }
             scan.complete.extend(listed.into_iter().filter(|t| !inv.incomplete.contains(t)).map(|t| (t, None)));
             scan.incomplete.extend(inv.incomplete);
             scan
@@ -305,7 +341,18 @@ impl Service for Iam {
                 self.read_policy(cx, &cache, target).await
             } else if kind == ACCOUNT {
                 vec![match read::read_account(cx.clients, cx.account_id).await {
-                    Ok(account) => Read::Found(Snapshot::new(r.clone(), account)),
+                    Ok((account, failures)) => {
+                        let failures = failures.into_iter().map(|error| ReadFailure { resource_arn: r.arn(), error }).collect();
+                        Read::Found(Snapshot { resource: r.clone(), subject: Box::new(account), failures })
+                    }
+                    Err(e) => failed(r, e),
+                }]
+            } else if kind == SERVER_CERTIFICATE {
+                vec![match read::server_certificates(cx.clients, Some(&r.id)).await {
+                    Ok(found) => match found.into_iter().next() {
+                        Some(c) => Read::Found(Snapshot::new(r.clone(), c)),
+                        None => Read::Gone(r.clone()),
+                    },
                     Err(e) => failed(r, e),
                 }]
             } else {

@@ -132,11 +132,12 @@ pub struct Inventory {
 /// Reads the account. `Err` only when GetAccountAuthorizationDetails fails: then nothing is known,
 /// and deleted entities must not be swept.
 pub async fn inventory(clients: &Clients, account_id: &str, partition: &str) -> Result<Inventory, AwsError> {
-    let (details, sessions, report, password) = tokio::join!(
+    let (details, sessions, report, password, (virtual_mfa, support)) = tokio::join!(
         authorization_details(clients),
         max_sessions(clients),
         credential_report(clients),
-        password_policy(clients)
+        password_policy(clients),
+        root_mfa_and_support(clients),
     );
     let details = details?;
     let root_arn = format!("arn:{partition}:iam::{account_id}:root");
@@ -154,6 +155,8 @@ pub async fn inventory(clients: &Clients, account_id: &str, partition: &str) -> 
         Ok(p) => inv.account.password_policy = Some(p),
         Err(e) => fail(e, &root_arn),
     }
+    inv.account.root_virtual_mfa = virtual_mfa.map_err(|e| fail(e, &root_arn)).ok();
+    inv.account.support_roles = support.map_err(|e| fail(e, &root_arn)).ok();
     let sessions = match sessions {
         Ok(s) => Some(s),
         Err(e) => {
@@ -218,7 +221,13 @@ pub async fn inventory(clients: &Clients, account_id: &str, partition: &str) -> 
         report.iter().flat_map(|r| &r.rows).map(|r| (r.user.as_str(), r)).collect();
     if let Some(root) = report_rows.get(ROOT_ROW) {
         inv.account.root =
-            Some(RootCredentials { mfa: root.mfa, active_keys: root.keys.iter().filter(|k| k.active).count() as u8, produced_at: generated });
+            Some(RootCredentials {
+                mfa: root.mfa,
+                active_keys: root.keys.iter().filter(|k| k.active).count() as u8,
+                password_last_used: root.password_last_used,
+                keys_last_used: root.keys.iter().filter_map(|k| k.last_used).collect(),
+                produced_at: generated,
+            });
     }
     // IAM regenerates the report at most every four hours: a user created since is not in it.
     // Absent from the report is "not read", never "no credentials": such users are read one by one.
@@ -514,8 +523,73 @@ async fn password_policy(clients: &Clients) -> Result<Option<PasswordPolicy>, Aw
 }
 
 /// The account settings an account event re-reads: the password policy.
-pub async fn read_account(clients: &Clients, account_id: &str) -> Result<Account, AwsError> {
-    Ok(Account { id: account_id.to_string(), password_policy: Some(password_policy(clients).await?), root: None })
+pub async fn read_account(clients: &Clients, account_id: &str) -> Result<(Account, Vec<AwsError>), AwsError> {
+    let (password, (virtual_mfa, support)) = tokio::join!(password_policy(clients), root_mfa_and_support(clients));
+    let mut account = Account { id: account_id.to_string(), password_policy: Some(password?), ..Default::default() };
+    let mut failures = Vec::new();
+    account.root_virtual_mfa = virtual_mfa.map_err(|e| failures.push(e)).ok();
+    account.support_roles = support.map_err(|e| failures.push(e)).ok();
+    Ok((account, failures))
+}
+
+/// The managed policy that grants AWS Support access (CIS: a role should hold it).
+pub const SUPPORT_POLICY: &str = "AWSSupportAccess";
+
+/// Whether the root user's MFA is a virtual device, and the roles `AWSSupportAccess` is attached to.
+pub async fn root_mfa_and_support(clients: &Clients) -> (Result<bool, AwsError>, Result<Vec<String>, AwsError>) {
+    let iam = client(clients);
+    let virtual_mfa = async {
+        let mut root = false;
+        let mut pages = iam.list_virtual_mfa_devices().assignment_status(aws_sdk_iam::types::AssignmentStatusType::Assigned).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            for d in page.map_err(|e| classify(&e))?.virtual_mfa_devices() {
+                root |= is_root_device(d.user().map(|u| u.arn()), d.serial_number());
+            }
+        }
+        Ok(root)
+    };
+    let support = async {
+        let partition = crate::model::partition(&clients.default_region());
+        let arn = format!("arn:{partition}:iam::aws:policy/{SUPPORT_POLICY}");
+        let mut roles = Vec::new();
+        let mut pages = iam.list_entities_for_policy().policy_arn(arn).entity_filter(EntityType::Role).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            roles.extend(page.map_err(|e| classify(&e))?.policy_roles().iter().filter_map(|r| r.role_name()).map(str::to_string));
+        }
+        Ok(roles)
+    };
+    tokio::join!(virtual_mfa, support)
+}
+
+/// Whether an assigned virtual MFA device is the root user's: assigned to the account's root ARN,
+/// or under the serial the console gives the root's device.
+fn is_root_device(user_arn: Option<&str>, serial: &str) -> bool {
+    user_arn.is_some_and(|a| a.ends_with(":root")) || serial.ends_with(":mfa/root-account-mfa-device")
+}
+
+/// The server certificates stored in IAM: all, or one by name (empty when it is gone).
+pub async fn server_certificates(clients: &Clients, name: Option<&str>) -> Result<Vec<ServerCertificate>, AwsError> {
+    let iam = client(clients);
+    let meta = |m: &aws_sdk_iam::types::ServerCertificateMetadata| ServerCertificate { name: m.server_certificate_name().to_string(), expiration: time(m.expiration()) };
+    if let Some(name) = name {
+        return match iam.get_server_certificate().server_certificate_name(name).send().await {
+            Ok(out) => Ok(out.server_certificate().and_then(|c| c.server_certificate_metadata()).map(meta).into_iter().collect()),
+            Err(e) => {
+                let e = classify(&e);
+                if e.has_code(&["NoSuchEntity"]) {
+                    Ok(Vec::new())
+                } else {
+                    Err(e)
+                }
+            }
+        };
+    }
+    let mut out = Vec::new();
+    let mut pages = iam.list_server_certificates().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        out.extend(page.map_err(|e| classify(&e))?.server_certificate_metadata_list().iter().map(meta));
+    }
+    Ok(out)
 }
 
 /// The credential report's name for the root user's row.
@@ -909,6 +983,8 @@ bob,arn:aws:iam::123456789012:user/bob,2024-01-01T00:00:00+00:00,false,not_suppo
         assert_eq!(root.user, ROOT_ROW);
         assert!(!root.mfa);
         assert_eq!(root.keys.iter().filter(|k| k.active).count(), 1);
+        // The root row's last sign-in is what iam_root_recently_used judges.
+        assert_eq!(root.password_last_used.map(|t| t.to_rfc3339()).as_deref(), Some("2026-10-01T10:00:00+00:00"));
         let alice = &rows[1];
         assert!(alice.console && alice.mfa);
         assert_eq!(alice.password_last_used, None, "no_information is no date");
@@ -927,6 +1003,13 @@ bob,arn:aws:iam::123456789012:user/bob,2024-01-01T00:00:00+00:00,false,not_suppo
         assert_eq!(err.code.as_deref(), Some("MalformedPolicyDocument"));
         assert!(err.message.contains("trust policy"), "{}", err.message);
         assert!(trust_policy(op, None).is_err(), "absent is not \"trusts nobody\"");
+    }
+
+    #[test]
+    fn the_roots_virtual_device_is_recognised() {
+        assert!(is_root_device(Some("arn:aws:iam::123456789012:root"), "arn:aws:iam::123456789012:mfa/phone"));
+        assert!(is_root_device(None, "arn:aws:iam::123456789012:mfa/root-account-mfa-device"));
+        assert!(!is_root_device(Some("arn:aws:iam::123456789012:user/root"), "arn:aws:iam::123456789012:mfa/root"));
     }
 
     #[test]

@@ -34,6 +34,9 @@ pub fn check(p: &Principal, ctx: &Context) -> Vec<(&'static Check, Outcome)> {
         .iter()
         .copied()
         .filter(|c| c.resource_types.contains(&p.kind))
+        // The simulated user holds the documents as its own inline policies by construction: the
+        // checks on how policies are held say nothing about what these documents allow.
+        .filter(|c| ![super::checks::user_direct_policies::CHECK.id, super::checks::cloudshell_full_access_attached::CHECK.id].contains(&c.id))
         .filter_map(|c| Some((c, c.evaluate(p, ctx)?)))
         .collect()
 }

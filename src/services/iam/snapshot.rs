@@ -210,6 +210,10 @@ pub struct PasswordPolicy {
 pub struct RootCredentials {
     pub mfa: bool,
     pub active_keys: u8,
+    /// The root password's last use.
+    pub password_last_used: Option<DateTime<Utc>>,
+    /// When each root access key was last used.
+    pub keys_last_used: Vec<DateTime<Utc>>,
     /// The credential report's generation time.
     pub produced_at: Option<DateTime<Utc>>,
 }
@@ -221,4 +225,17 @@ pub struct Account {
     /// `Some(None)`: read, and there is no password policy.
     pub password_policy: Option<Option<PasswordPolicy>>,
     pub root: Option<RootCredentials>,
+    /// Whether the root user's MFA device is a virtual one (ListVirtualMFADevices); `None` when
+    /// not read.
+    pub root_virtual_mfa: Option<bool>,
+    /// The roles `AWSSupportAccess` is attached to; `None` when not read.
+    pub support_roles: Option<Vec<String>>,
+}
+
+/// A server certificate stored in IAM (for load balancers and CloudFront before ACM).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerCertificate {
+    pub name: String,
+    /// `None` when AWS did not return it.
+    pub expiration: Option<DateTime<Utc>>,
 }

@@ -40,6 +40,9 @@ static EVENTS: &[EventRule] = &[
     on("CancelKeyDeletion"),
     on("DisableKey"),
     on("EnableKey"),
+    // Tags decide scope, exemption and required tags.
+    on("TagResource"),
+    on("UntagResource"),
 ];
 
 /// The key id in a key ARN or a bare key id; `None` for an alias, which names no key by itself.

@@ -1,16 +1,16 @@
-//! S3: buckets. Event rows, the bucket type, and the service's entry points; the collector is
+//! S3: buckets, and the account's Block Public Access settings. Event rows, the bucket type, and the service's entry points; the collector is
 //! `read.rs`, the snapshot `snapshot.rs`, the checks `checks/` (one file each).
 
 pub mod checks;
 pub mod read;
 pub mod snapshot;
 
-use crate::model::{partition, Arn, ResourceRef, ResourceType, TypeInfo};
+use crate::model::{partition, Arn, ResourceRef, ResourceType, TypeInfo, ACCOUNT};
 use crate::router::{Effect, EventRule, Focus, Locator, Part};
 use crate::service::{ServiceInfo, failed, Read, ReadCx, Scan, Service, Subject, Tags, Snapshot};
 use futures::future::BoxFuture;
 use futures::FutureExt;
-use snapshot::Bucket;
+use snapshot::{AccountPublicAccess, Bucket};
 
 pub const BUCKET: ResourceType = ResourceType(&TypeInfo {
     name: "AWS::S3::Bucket",
@@ -29,7 +29,9 @@ pub mod part {
     pub const ACL: Part = Part::new(1);
     pub const PUBLIC_ACCESS_BLOCK: Part = Part::new(2);
     pub const ENCRYPTION: Part = Part::new(3);
+    /// Versioning and MFA delete (one read).
     pub const VERSIONING: Part = Part::new(4);
+    pub const LOGGING: Part = Part::new(5);
 }
 
 const BUCKET_NAME: Locator = Locator::At(BUCKET, &["detail.requestParameters.bucketName"]);
@@ -55,10 +57,16 @@ static EVENTS: &[EventRule] = &[
     on("PutBucketEncryption", &[ENCRYPTION]),
     on("DeleteBucketEncryption", &[ENCRYPTION]),
     on("PutBucketVersioning", &[VERSIONING]),
+    on("PutBucketLogging", &[LOGGING]),
+    // S3 Control's PutPublicAccessBlock and DeletePublicAccessBlock, as CloudTrail names them.
+    EventRule::new("s3.amazonaws.com", "PutAccountPublicAccessBlock", Locator::Account(ACCOUNT), Effect::Audit(Focus::EVERYTHING)),
+    EventRule::new("s3.amazonaws.com", "DeleteAccountPublicAccessBlock", Locator::Account(ACCOUNT), Effect::Audit(Focus::EVERYTHING)),
     // Tags decide exemption and scope, so a tag change re-evaluates every check.
     whole("PutBucketTagging"),
     whole("DeleteBucketTagging"),
 ];
+
+impl Subject for AccountPublicAccess {}
 
 impl Subject for Bucket {
     fn tags(&self) -> Option<&Tags> {
@@ -76,13 +84,18 @@ static OPERATIONS: &[(&str, &[&str])] = &[
     ("s3:GetPublicAccessBlock", &["s3:GetBucketPublicAccessBlock"]),
     ("s3:GetBucketEncryption", &["s3:GetEncryptionConfiguration"]),
     ("s3:GetBucketVersioning", &["s3:GetBucketVersioning"]),
-    // Read for other services' checks on a bucket they use (a trail's log bucket).
     ("s3:GetBucketLogging", &["s3:GetBucketLogging"]),
+    ("s3 control:GetPublicAccessBlock", &["s3:GetAccountPublicAccessBlock"]),
 ];
 
-static INFO: ServiceInfo = ServiceInfo { name: "s3", types: &[BUCKET], checks: checks::CHECKS, events: EVENTS, global: true, permissions: OPERATIONS };
+static INFO: ServiceInfo = ServiceInfo { name: "s3", types: &[BUCKET, ACCOUNT], checks: checks::CHECKS, events: EVENTS, global: true, permissions: OPERATIONS };
 
 pub struct S3;
+
+/// The account's Block Public Access settings, judged on the account.
+async fn account(cx: &ReadCx<'_>) -> Read {
+    crate::service::account_unit(cx, read::account_public_access(cx.clients, cx.account_id).await.map(|s| (s, Vec::new())))
+}
 
 impl Service for S3 {
     fn info(&self) -> &'static ServiceInfo {
@@ -115,6 +128,9 @@ impl Service for S3 {
                     scan.failures.push(crate::error::ReadFailure { resource_arn: BUCKET.as_str().into(), error });
                 }
             }
+            let account = Scan::of(account(cx).await);
+            scan.snapshots.extend(account.snapshots);
+            scan.failures.extend(account.failures);
             scan
         }
         .boxed()
@@ -124,6 +140,9 @@ impl Service for S3 {
     /// anything else is read), then the parts the focus names.
     fn read<'a>(&'a self, cx: &'a ReadCx<'a>, target: &'a crate::router::Target) -> BoxFuture<'a, Vec<Read>> {
         async move {
+            if target.resource.kind == ACCOUNT {
+                return vec![account(cx).await];
+            }
             let mut r = target.resource.clone();
             if r.region.is_empty() {
                 match read::bucket_region(cx.clients, &r.id).await {

@@ -1,7 +1,7 @@
 //! S3 collection: list buckets, and read one bucket's configuration into a [`Bucket`] snapshot.
 
 use super::part;
-use super::snapshot::{Bucket, Grant, Grantee, PublicAccessBlock, Versioning};
+use super::snapshot::{AccountPublicAccess, Bucket, Grant, Grantee, PublicAccessBlock, Versioning};
 use crate::aws::{classify, Clients};
 use crate::error::{AwsError, AwsErrorKind, Operation, ReadFailure};
 use crate::model::ResourceRef;
@@ -103,12 +103,13 @@ pub async fn read_bucket(
     let mut bucket = Bucket::new(&r.id, &r.account, &r.region);
     bucket.tags = tags;
     let want = |p| focus.has(p);
-    let (policy, acl, pab, enc, ver) = tokio::join!(
+    let (policy, acl, pab, enc, ver, logging) = tokio::join!(
         async { if want(part::POLICY) { Some(read_policy(&client, &r.id).await) } else { None } },
         async { if want(part::ACL) { Some(read_acl(&client, &r.id).await) } else { None } },
         async { if want(part::PUBLIC_ACCESS_BLOCK) { Some(read_pab(&client, &r.id).await) } else { None } },
         async { if want(part::ENCRYPTION) { Some(read_encryption(&client, &r.id).await) } else { None } },
         async { if want(part::VERSIONING) { Some(read_versioning(&client, &r.id).await) } else { None } },
+        async { if want(part::LOGGING) { Some(read_logging(&client, &r.id).await) } else { None } },
     );
     let mut failures = Vec::new();
     let arn = r.arn();
@@ -116,7 +117,10 @@ pub async fn read_bucket(
     bucket.acl = keep(acl, &arn, &mut failures);
     bucket.public_access_block = keep(pab, &arn, &mut failures);
     bucket.encryption = keep(enc, &arn, &mut failures);
-    bucket.versioning = keep(ver, &arn, &mut failures);
+    let ver = keep(ver, &arn, &mut failures);
+    bucket.versioning = ver.map(|(v, _)| v);
+    bucket.mfa_delete = ver.map(|(_, mfa)| mfa);
+    bucket.access_logging = keep(logging, &arn, &mut failures);
     let gone = failures.iter().any(|f| f.error.has_code(NO_SUCH_BUCKET));
     if gone {
         return BucketRead::Gone;
@@ -208,13 +212,23 @@ async fn read_encryption(client: &aws_sdk_s3::Client, name: &str) -> Result<Vec<
     }
 }
 
-async fn read_versioning(client: &aws_sdk_s3::Client, name: &str) -> Result<Versioning, AwsError> {
+/// Whether server access logging is on.
+async fn read_logging(client: &aws_sdk_s3::Client, name: &str) -> Result<bool, AwsError> {
+    let out = client.get_bucket_logging().bucket(name).send().await.map_err(|e| classify(&e))?;
+    Ok(out.logging_enabled().is_some())
+}
+
+/// The versioning state and whether MFA delete is on (absent means never enabled).
+async fn read_versioning(client: &aws_sdk_s3::Client, name: &str) -> Result<(Versioning, bool), AwsError> {
     match client.get_bucket_versioning().bucket(name).send().await {
-        Ok(out) => Ok(match out.status() {
-            Some(BucketVersioningStatus::Enabled) => Versioning::Enabled,
-            Some(BucketVersioningStatus::Suspended) => Versioning::Suspended,
-            _ => Versioning::Never,
-        }),
+        Ok(out) => Ok((
+            match out.status() {
+                Some(BucketVersioningStatus::Enabled) => Versioning::Enabled,
+                Some(BucketVersioningStatus::Suspended) => Versioning::Suspended,
+                _ => Versioning::Never,
+            },
+            out.mfa_delete().is_some_and(|m| m.as_str() == "Enabled"),
+        )),
         Err(e) => {
             // Some S3-compatible endpoints (moto among them) answer 200 with a root element other
             // than VersioningConfiguration, which the SDK refuses; the status inside is still valid.
@@ -234,16 +248,71 @@ async fn read_versioning(client: &aws_sdk_s3::Client, name: &str) -> Result<Vers
 /// The versioning state in a GetBucketVersioning XML body, whatever its root element is called;
 /// `None` when the body is not such a document (then the read failed: a body that cannot be
 /// understood is never "versioning off").
-fn versioning_from_xml(body: &str) -> Option<Versioning> {
+fn versioning_from_xml(body: &str) -> Option<(Versioning, bool)> {
     if !crate::aws::xml_root(body)?.contains("Versioning") {
         return None;
     }
-    let status = body.split_once("<Status>").and_then(|(_, rest)| rest.split_once("</Status>")).map(|(s, _)| s.trim());
-    Some(match status {
+    let element = |name: &str| {
+        let (_, rest) = body.split_once(&format!("<{name}>"))?;
+        rest.split_once(&format!("</{name}>")).map(|(s, _)| s.trim())
+    };
+    let status = match element("Status") {
         Some("Enabled") => Versioning::Enabled,
         Some("Suspended") => Versioning::Suspended,
         _ => Versioning::Never,
+    };
+    Some((status, element("MfaDelete") == Some("Enabled")))
+}
+
+/// The S3 Control client (account-level settings). Against an endpoint override (moto, a proxy)
+/// the URL is used as given: the default resolver would put the account id in front of its host.
+pub fn control_client(clients: &Clients) -> aws_sdk_s3control::Client {
+    clients.regional("", |sdk, recorder| {
+        let mut conf = aws_sdk_s3control::config::Builder::from(sdk).interceptor(recorder.clone());
+        if let Some(url) = sdk.endpoint_url() {
+            conf = conf.endpoint_resolver(AsGiven(url.to_string()));
+        }
+        aws_sdk_s3control::Client::from_conf(conf.build())
     })
+}
+
+/// An endpoint resolver that answers the configured URL, unchanged.
+#[derive(Debug)]
+struct AsGiven(String);
+
+impl aws_sdk_s3control::config::endpoint::ResolveEndpoint for AsGiven {
+    fn resolve_endpoint<'a>(&'a self, _: &'a aws_sdk_s3control::config::endpoint::Params) -> aws_sdk_s3control::config::endpoint::EndpointFuture<'a> {
+        aws_sdk_s3control::config::endpoint::EndpointFuture::ready(Ok(aws_smithy_types::endpoint::Endpoint::builder().url(self.0.clone()).build()))
+    }
+}
+
+/// The account's Block Public Access settings; an account without a configuration has all off.
+pub async fn account_public_access(clients: &Clients, account: &str) -> Result<AccountPublicAccess, AwsError> {
+    match control_client(clients).get_public_access_block().account_id(account).send().await {
+        Ok(out) => {
+            let c = out.public_access_block_configuration().ok_or_else(|| AwsError {
+                operation: Operation::of::<aws_sdk_s3control::operation::get_public_access_block::GetPublicAccessBlockError>(),
+                kind: AwsErrorKind::Other,
+                code: None,
+                message: "GetPublicAccessBlock returned no configuration".into(),
+            })?;
+            let block = PublicAccessBlock {
+                block_public_acls: c.block_public_acls().unwrap_or(false),
+                ignore_public_acls: c.ignore_public_acls().unwrap_or(false),
+                block_public_policy: c.block_public_policy().unwrap_or(false),
+                restrict_public_buckets: c.restrict_public_buckets().unwrap_or(false),
+            };
+            Ok(AccountPublicAccess { block: Some(block) })
+        }
+        Err(e) => {
+            let e = classify(&e);
+            if e.has_code(&["NoSuchPublicAccessBlockConfiguration"]) {
+                Ok(AccountPublicAccess { block: Some(PublicAccessBlock::default()) })
+            } else {
+                Err(e)
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -253,14 +322,18 @@ mod tests {
     #[test]
     fn versioning_status_from_any_root() {
         let ns = r#"xmlns="http://s3.amazonaws.com/doc/2006-03-01/""#;
-        assert_eq!(versioning_from_xml(&format!("<VersioningConfiguration {ns}/>")), Some(Versioning::Never));
+        assert_eq!(versioning_from_xml(&format!("<VersioningConfiguration {ns}/>")), Some((Versioning::Never, false)));
         assert_eq!(
             versioning_from_xml(&format!(
                 "<?xml version=\"1.0\"?>\n<GetBucketVersioningResponse {ns}><Status>Suspended</Status></GetBucketVersioningResponse>"
             )),
-            Some(Versioning::Suspended)
+            Some((Versioning::Suspended, false))
         );
-        assert_eq!(versioning_from_xml("<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>"), Some(Versioning::Enabled));
+        assert_eq!(versioning_from_xml("<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>"), Some((Versioning::Enabled, false)));
+        assert_eq!(
+            versioning_from_xml("<VersioningConfiguration><Status>Enabled</Status><MfaDelete>Enabled</MfaDelete></VersioningConfiguration>"),
+            Some((Versioning::Enabled, true))
+        );
     }
 
     #[test]

@@ -37,6 +37,13 @@ pub enum Versioning {
     Suspended,
 }
 
+/// The account's S3 Block Public Access settings (S3 Control), which apply to every bucket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountPublicAccess {
+    /// `None` when not read; an account without a configuration has all four off.
+    pub block: Option<PublicAccessBlock>,
+}
+
 /// One S3 bucket as the checks see it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bucket {
@@ -51,6 +58,10 @@ pub struct Bucket {
     /// The default-encryption algorithms of the bucket's rules; empty when none is configured.
     pub encryption: Option<Vec<String>>,
     pub versioning: Option<Versioning>,
+    /// MFA delete, from the same read as `versioning`.
+    pub mfa_delete: Option<bool>,
+    /// Server access logging.
+    pub access_logging: Option<bool>,
 }
 
 impl Bucket {
@@ -66,6 +77,8 @@ impl Bucket {
             public_access_block: None,
             encryption: None,
             versioning: None,
+            mfa_delete: None,
+            access_logging: None,
         }
     }
 }

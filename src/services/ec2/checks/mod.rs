@@ -1,4 +1,4 @@
-//! EC2 checks (security groups, EBS), one file each, and the security-group rule logic they share.
+//! EC2 checks (security groups, VPCs, EBS, instances, network ACLs), one file each, and the security-group rule logic they share.
 
 crate::check::checks! {
     sg_open_high_risk_port,
@@ -8,6 +8,9 @@ crate::check::checks! {
     flow_logs_disabled,
     ebs_volume_unencrypted,
     ebs_default_encryption_off,
+    instance_imdsv1_allowed,
+    nacl_admin_ports_open,
+    snapshot_public,
 }
 
 pub mod vpc;

@@ -23,6 +23,12 @@ crate::check::checks! {
     role_cross_account_no_external_id,
     role_long_session,
     role_unused,
+    user_direct_policies,
+    cloudshell_full_access_attached,
+    support_role_missing,
+    server_certificate_expired,
+    root_hardware_mfa_missing,
+    root_recently_used,
 }
 
 use crate::check::{Context, Evaluate, Outcome};

@@ -77,7 +77,7 @@ mod tests {
     }
 
     fn run(p: Option<PasswordPolicy>) -> Outcome {
-        eval(&Account { id: "1".into(), password_policy: Some(p), root: None }, &ctx()).unwrap()
+        eval(&Account { id: "1".into(), password_policy: Some(p), ..Default::default() }, &ctx()).unwrap()
     }
 
     #[test]

@@ -36,9 +36,9 @@ mod tests {
     #[test]
     fn cases() {
         let mut a = Account { id: "123456789012".into(), ..Default::default() };
-        a.root = Some(RootCredentials { mfa: true, active_keys: 1, produced_at: None });
+        a.root = Some(RootCredentials { mfa: true, active_keys: 1, produced_at: None, ..Default::default() });
         assert!(eval(&a, &ctx()).unwrap().is_fail());
-        a.root = Some(RootCredentials { mfa: true, active_keys: 0, produced_at: None });
+        a.root = Some(RootCredentials { mfa: true, active_keys: 0, produced_at: None, ..Default::default() });
         assert!(!eval(&a, &ctx()).unwrap().is_fail());
     }
 }

@@ -1,9 +1,11 @@
-//! RDS instance checks, one file each.
+//! RDS instance and snapshot checks, one file each.
 
 crate::check::checks! {
     instance_public,
     instance_in_public_subnet,
     instance_unencrypted,
+    instance_auto_minor_upgrade_disabled,
+    snapshot_public,
 }
 
 #[cfg(test)]
@@ -17,6 +19,7 @@ pub(crate) mod fixtures {
             engine: "postgres".into(),
             publicly_accessible: Some(false),
             storage_encrypted: Some(true),
+            auto_minor_version_upgrade: Some(true),
             vpc_id: Some("vpc-1".into()),
             subnet_ids: vec!["subnet-a".into(), "subnet-b".into()],
             tags: Default::default(),

@@ -1,4 +1,4 @@
-//! S3 bucket checks, one file each; [`super::CHECKS`] lists them.
+//! S3 bucket and account checks, one file each; [`super::CHECKS`] lists them.
 
 crate::check::checks! {
     public_access_block_off,
@@ -8,6 +8,9 @@ crate::check::checks! {
     versioning_disabled,
     tls_not_enforced,
     cross_account_unconditioned,
+    mfa_delete_disabled,
+    access_logging_disabled,
+    account_public_access_block_off,
 }
 
 #[cfg(test)]

@@ -1,0 +1,5 @@
+//! Account checks, one file each.
+
+crate::check::checks! {
+    security_contact_missing,
+}

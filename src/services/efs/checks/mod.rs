@@ -1,0 +1,5 @@
+//! EFS checks, one file each.
+
+crate::check::checks! {
+    filesystem_unencrypted,
+}

@@ -1,0 +1,6 @@
+//! Lambda function checks, one file each.
+
+crate::check::checks! {
+    function_public,
+    function_runtime_deprecated,
+}
