@@ -121,10 +121,30 @@ async fn main() {
         .send()
         .await
         .unwrap();
-    ec2.create_volume().availability_zone("us-east-1a").size(8).send().await.unwrap();
+    let volume = ec2.create_volume().availability_zone("us-east-1a").size(8).send().await.unwrap().volume_id.unwrap();
+    let snapshot = ec2.create_snapshot().volume_id(&volume).description("orders backup").send().await.unwrap().snapshot_id.unwrap();
+    ec2.modify_snapshot_attribute()
+        .snapshot_id(&snapshot)
+        .attribute(aws_sdk_ec2::types::SnapshotAttributeName::CreateVolumePermission)
+        .operation_type(aws_sdk_ec2::types::OperationType::Add)
+        .group_names("all")
+        .send()
+        .await
+        .unwrap();
+    let functions = aws_sdk_lambda::Client::new(&w.sdk);
+    let role = lambda_role(&w).await;
+    create_function(&functions, "vigil-demo-thumbnails", "python3.9", &role).await;
+    functions
+        .create_function_url_config()
+        .function_name("vigil-demo-thumbnails")
+        .auth_type(aws_sdk_lambda::types::FunctionUrlAuthType::None)
+        .send()
+        .await
+        .unwrap();
     println!("seeded network and data: a VPC whose only route table goes to the internet; security group");
     println!("  vigil-demo-bastion with SSH open to 0.0.0.0/0; RDS vigil-demo-orders publicly accessible and");
-    println!("  unencrypted in that VPC; an unencrypted EBS volume; EBS encryption by default off\n");
+    println!("  unencrypted in that VPC; an unencrypted EBS volume with a public snapshot; EBS encryption by");
+    println!("  default off; Lambda vigil-demo-thumbnails on python3.9 with a function URL that needs no auth\n");
 
     println!("starting the Lambda runtime emulator (cargo lambda watch; the first run compiles the function)...");
     let lambda = Watch::start(&w);

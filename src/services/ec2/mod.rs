@@ -134,7 +134,7 @@ static EVENTS: &[EventRule] = &[
     on("ModifySnapshotAttribute", SNAPSHOT_PARAM, WHOLE),
     on("DeleteSnapshot", SNAPSHOT_PARAM, Effect::Delete),
     // Instances: one DescribeInstances of the instances the event names.
-    on("RunInstances", Locator::Custom(|cx| ids_at(cx, "/responseElements/instancesSet", INSTANCE, "i-")), WHOLE),
+    on("RunInstances", Locator::Custom(|cx| ids_at(cx, "detail.responseElements.instancesSet", INSTANCE, "i-")), WHOLE),
     on(
         "ModifyInstanceMetadataOptions",
         Locator::At(
@@ -147,7 +147,7 @@ static EVENTS: &[EventRule] = &[
         ),
         WHOLE,
     ),
-    on("TerminateInstances", Locator::Custom(|cx| ids_at(cx, "/requestParameters/instancesSet", INSTANCE, "i-")), Effect::Delete),
+    on("TerminateInstances", Locator::Custom(|cx| ids_at(cx, "detail.requestParameters.instancesSet", INSTANCE, "i-")), Effect::Delete),
     // Network ACLs: one DescribeNetworkAcls of the ACL.
     on("CreateNetworkAcl", Locator::At(NETWORK_ACL, &["detail.responseElements.networkAcl.networkAclId"]), WHOLE),
     on("CreateNetworkAclEntry", ACL_PARAM, WHOLE),
@@ -160,14 +160,16 @@ static EVENTS: &[EventRule] = &[
     on("DeleteTags", Locator::Custom(tagged), WHOLE),
 ];
 
-/// Every id with `prefix` under `pointer` (`instancesSet.items[].instanceId`), as resources of `kind`.
-fn ids_at(cx: &EventCx, pointer: &'static str, kind: ResourceType, prefix: &str) -> Result<Located, RouteError> {
-    let value = cx.detail.pointer(pointer).ok_or_else(|| cx.missing("detail.requestParameters.instancesSet"))?;
+/// Every id with `prefix` under `field` (`detail.responseElements.instancesSet`, whose items carry
+/// `instanceId`), as resources of `kind`.
+fn ids_at(cx: &EventCx, field: &'static str, kind: ResourceType, prefix: &str) -> Result<Located, RouteError> {
+    let pointer = field.trim_start_matches("detail").replace('.', "/");
+    let value = cx.detail.pointer(&pointer).ok_or_else(|| cx.missing(field))?;
     let mut found = Vec::new();
     strings(value, &mut found);
     let ids: Vec<ResourceRef> = found.into_iter().filter(|id| id.starts_with(prefix)).map(|id| cx.resource(kind, id)).collect();
     if ids.is_empty() {
-        return Err(cx.missing("detail.requestParameters.instancesSet"));
+        return Err(cx.missing(field));
     }
     Ok(Located::Resources(ids))
 }
