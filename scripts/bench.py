@@ -124,6 +124,14 @@ def print_operations(runs):
         print(f"\n{label} operations: " + ", ".join(f"{k} {v}" for k, v in sorted(r["calls"].items())))
 
 
+def print_time_in_calls(runs):
+    """The run summary's time spent in each service's calls (summed over concurrent calls)."""
+    for label, r in runs:
+        line = next((l for l in r["stdout"].splitlines() if l.startswith("AWS calls:")), None)
+        if line:
+            print(f"{label}: {line}")
+
+
 def print_event_summary(ev):
     summary = [l for l in ev["stdout"].splitlines() if l.startswith(("Findings", "Changes", "Alerts"))]
     print("event run: " + " | ".join(summary))
@@ -252,6 +260,7 @@ def bench_network(a, endpoint, env):
     print(f"| full scan, {a.sgs} security groups, steady state | {second['wall_s']:.2f} s | {second['handler_ms']} ms | {total(second)} ({reads(second)}) |")
     print(f"| one AuthorizeSecurityGroupIngress event | {ev['wall_s']:.3f} s | {ev['handler_ms']} ms | {total(ev)} ({reads(ev)}) |")
     print_operations((("EC2/RDS first full scan", first), ("EC2/RDS steady-state full scan", second), ("AuthorizeSecurityGroupIngress event", ev)))
+    print_time_in_calls((("\nEC2/RDS first full scan", first), ("EC2/RDS steady-state full scan", second)))
     print_event_summary(ev)
 
 
