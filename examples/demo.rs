@@ -123,14 +123,7 @@ async fn main() {
         .unwrap();
     let volume = ec2.create_volume().availability_zone("us-east-1a").size(8).send().await.unwrap().volume_id.unwrap();
     let snapshot = ec2.create_snapshot().volume_id(&volume).description("orders backup").send().await.unwrap().snapshot_id.unwrap();
-    ec2.modify_snapshot_attribute()
-        .snapshot_id(&snapshot)
-        .attribute(aws_sdk_ec2::types::SnapshotAttributeName::CreateVolumePermission)
-        .operation_type(aws_sdk_ec2::types::OperationType::Add)
-        .group_names("all")
-        .send()
-        .await
-        .unwrap();
+    share_snapshot(&ec2, &snapshot, None).await;
     let functions = aws_sdk_lambda::Client::new(&w.sdk);
     let role = lambda_role(&w).await;
     create_function(&functions, "vigil-demo-thumbnails", "python3.9", &role).await;

@@ -121,17 +121,8 @@ async fn compute_and_data_hygiene_is_found_and_hardened_twins_are_not() {
     let snapshot = |_: &str| ec2.create_snapshot().volume_id(&volume).send();
     let public_snap = snapshot("public").await.unwrap().snapshot_id().unwrap().to_string();
     let shared_snap = snapshot("shared").await.unwrap().snapshot_id().unwrap().to_string();
-    // moto reads the request's OperationType, GroupNames and UserIds (AWS accepts them too).
-    let share = |id: &str, group: bool| {
-        let req = ec2
-            .modify_snapshot_attribute()
-            .snapshot_id(id)
-            .attribute(aws_sdk_ec2::types::SnapshotAttributeName::CreateVolumePermission)
-            .operation_type(aws_sdk_ec2::types::OperationType::Add);
-        if group { req.group_names("all") } else { req.user_ids("999999999999") }.send()
-    };
-    share(&public_snap, true).await.unwrap();
-    share(&shared_snap, false).await.unwrap();
+    share_snapshot(&ec2, &public_snap, None).await;
+    share_snapshot(&ec2, &shared_snap, Some("999999999999")).await;
 
     // RDS: an instance without minor upgrades and its twin; a public snapshot and a private one;
     // a public cluster snapshot.
@@ -208,7 +199,7 @@ async fn compute_and_data_hygiene_is_found_and_hardened_twins_are_not() {
     vigil.handle(&e, &RunOptions::default()).await.unwrap();
     assert!(open(&w).await.contains(&pair(&guarded, "ec2_nacl_admin_ports_open")), "rule 10 allows RDP before rule 60 denies it");
 
-    share(&shared_snap, true).await.unwrap();
+    share_snapshot(&ec2, &shared_snap, None).await;
     let e = sample("ec2/ModifySnapshotAttribute.json", |d| d["requestParameters"]["snapshotId"] = json!(shared_snap));
     let r = vigil.handle(&e, &RunOptions::default()).await.unwrap();
     assert_eq!(r.calls.operations.get("ec2:DescribeSnapshotAttribute"), Some(&1));

@@ -198,14 +198,7 @@ async fn a_public_snapshot_and_a_public_function_alert_once_through_the_lambda()
     assert!(w.alerts().await.is_empty(), "nothing CRITICAL yet");
     let alerted = |alerts: &[serde_json::Value]| alerts.iter().map(|a| a["check_id"].as_str().unwrap().to_string()).collect::<Vec<_>>();
 
-    ec2.modify_snapshot_attribute()
-        .snapshot_id(&snapshot)
-        .attribute(aws_sdk_ec2::types::SnapshotAttributeName::CreateVolumePermission)
-        .operation_type(aws_sdk_ec2::types::OperationType::Add)
-        .group_names("all")
-        .send()
-        .await
-        .unwrap();
+    common::share_snapshot(&ec2, &snapshot, None).await;
     let shared = edited("ec2/ModifySnapshotAttribute.json", |e| e["detail"]["requestParameters"]["snapshotId"] = serde_json::json!(snapshot));
     let r = lambda.invoke(shared.path().to_str().unwrap());
     assert_eq!(r["resources_audited"], 1, "{r}");

@@ -544,3 +544,20 @@ pub async fn create_function(client: &aws_sdk_lambda::Client, name: &str, runtim
         .await
         .unwrap();
 }
+
+/// Lets every AWS account (`None`) or one account restore an EBS snapshot. moto reads the request's
+/// OperationType, GroupNames and UserIds (AWS accepts them too).
+pub async fn share_snapshot(ec2: &aws_sdk_ec2::Client, snapshot: &str, account: Option<&str>) {
+    let req = ec2
+        .modify_snapshot_attribute()
+        .snapshot_id(snapshot)
+        .attribute(aws_sdk_ec2::types::SnapshotAttributeName::CreateVolumePermission)
+        .operation_type(aws_sdk_ec2::types::OperationType::Add);
+    match account {
+        Some(a) => req.user_ids(a),
+        None => req.group_names("all"),
+    }
+    .send()
+    .await
+    .unwrap();
+}
