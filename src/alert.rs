@@ -217,6 +217,7 @@ mod tests {
             transition: None,
             exports_pending: Vec::new(),
             export_due: None,
+            shard: None,
         }
     }
 

@@ -94,6 +94,11 @@ pub struct Finding {
     /// that finds undelivered transitions with one Query.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub export_due: Option<String>,
+    /// The shard that audits this finding, `account#service#region` (`global` for a service listed
+    /// once per account): the key of the index that loads a shard's findings with one Query.
+    /// Absent on items written before the index existed, until their next write.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
 }
 
 impl Finding {
@@ -318,6 +323,32 @@ pub fn resolve_all(existing: &[Finding], obs: &Observation, reason: &str) -> Vec
         .collect()
 }
 
+/// How long an unchanged OPEN (or SUPPRESSED) finding goes without a write: `last_seen` is
+/// refreshed at most this often, so a steady-state scan writes only what changed.
+pub const LAST_SEEN_REFRESH_SECS: i64 = 24 * 3600;
+
+/// Whether a change only moves `observed_at` and `last_seen` of a finding that still fails the
+/// same way, and the stored `last_seen` is recent: such a change is reported but not written.
+/// Anything else (a new detail, severity, evidence, owed alert or export, shard key) is written.
+pub fn is_refresh_only(change: &Change, existing: &[Finding], now: &str) -> bool {
+    if change.alert || change.transition.is_lifecycle() || !change.finding.exports_pending.is_empty() {
+        return false;
+    }
+    let Some(prev) = existing.iter().find(|f| f.check_id == change.finding.check_id) else { return false };
+    let recent = match (parse_time(&prev.last_seen), parse_time(now)) {
+        (Some(seen), Some(now)) => (now - seen).num_seconds() < LAST_SEEN_REFRESH_SECS,
+        _ => false,
+    };
+    let mut same = change.finding.clone();
+    same.observed_at.clone_from(&prev.observed_at);
+    same.last_seen.clone_from(&prev.last_seen);
+    recent && &same == prev
+}
+
+fn parse_time(t: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(t).ok().map(|t| t.with_timezone(&Utc))
+}
+
 fn resolved(prev: &Finding, obs: &Observation, reason: &str) -> Change {
     let mut f = prev.clone();
     f.status = Status::Resolved;
@@ -383,6 +414,7 @@ fn failing(eval: &Evaluation, failure: &Failure, prev: Option<&Finding>, obs: &O
         transition: prev.and_then(|p| p.transition),
         exports_pending: Vec::new(),
         export_due: None,
+        shard: prev.and_then(|p| p.shard.clone()),
     };
     let mut finding = finding;
     // Transitions still owed from earlier observations stay owed.
@@ -557,6 +589,29 @@ mod tests {
         let c = reconcile(&items, &[fresh_report], &obs_at(&r, T3));
         assert_eq!(c.len(), 1);
         assert_eq!((c[0].finding.status, c[0].finding.observed_at.as_str()), (Status::Resolved, newer));
+    }
+
+    #[test]
+    fn an_unchanged_failure_is_written_again_only_to_refresh_last_seen_daily() {
+        let r = ResourceRef::new(crate::services::s3::BUCKET, "b", "123456789012", "us-east-1");
+        let mut items = stored(reconcile(&[], &[fail(&public_policy::CHECK)], &obs_at(&r, T1)));
+        let hour_later = "2026-11-01T01:00:00.000Z";
+        let owed = reconcile(&items, &[fail(&public_policy::CHECK)], &obs_at(&r, hour_later));
+        assert!(!is_refresh_only(&owed[0], &items, hour_later), "an alert still owed is written");
+        items[0].alert_pending = false; // delivered
+        let again = reconcile(&items, &[fail(&public_policy::CHECK)], &obs_at(&r, hour_later));
+        assert_eq!(again[0].transition, Transition::StillOpen);
+        assert!(is_refresh_only(&again[0], &items, hour_later), "same failure an hour later: not written");
+        let day_later = reconcile(&items, &[fail(&public_policy::CHECK)], &obs_at(&r, T2));
+        assert!(!is_refresh_only(&day_later[0], &items, T2), "last_seen is refreshed once a day");
+        let other = Evaluation { outcome: Outcome::fail("worse".into()), ..fail(&public_policy::CHECK) };
+        let changed = reconcile(&items, &[other], &obs_at(&r, hour_later));
+        assert!(!is_refresh_only(&changed[0], &items, hour_later), "a new detail is written");
+        let mut keyed = again[0].clone();
+        keyed.finding.shard = Some("123456789012#s3#global".into());
+        assert!(!is_refresh_only(&keyed, &items, hour_later), "an item gaining its shard key is written");
+        let resolved = reconcile(&items, &[pass(&public_policy::CHECK)], &obs_at(&r, hour_later));
+        assert!(!is_refresh_only(&resolved[0], &items, hour_later), "a lifecycle transition is written");
     }
 
     fn triage(until: Option<&str>) -> Triage {

@@ -159,6 +159,7 @@ impl Vigil {
             dry_run: opts.dry_run.unwrap_or(self.settings.dry_run),
             progress: opts.progress.clone(),
             deadline: opts.deadline,
+            known: Default::default(),
         };
         let is_event = matches!(decision, Decision::Resources { .. });
         let mut report = match &decision {

@@ -4,7 +4,12 @@
 //! `status_severity` (`OPEN#CRITICAL`), sort key `opened_at`, so "OPEN findings of severity X, newest
 //! first" is one Query. Sparse GSI `by_export_due`: partition key `export_due` (the account), present
 //! only on findings whose latest transition a sink has not accepted, so the transitions still owed
-//! are one Query that is empty in the steady state.
+//! are one Query that is empty in the steady state. GSI `by_shard`: partition key `shard`
+//! (`account#service#region`, `global` for a service listed once per account), so a full-scan
+//! shard loads every finding it may touch with one paginated Query. An existing table gains it by
+//! an in-place update (`UpdateTable` with a `GlobalSecondaryIndexUpdates` Create, which the SAM
+//! template does on deploy); items written before it carry no `shard` until their next write, and
+//! the account-wide sweep still sees them through `by_status_severity`.
 
 use crate::aws::{classify, each_page};
 pub use crate::engine::ports::StoreError;
@@ -18,6 +23,8 @@ use futures::FutureExt;
 use std::collections::HashMap;
 
 pub const GSI_NAME: &str = "by_status_severity";
+/// The index of findings by the shard that audits them.
+pub const SHARD_GSI_NAME: &str = "by_shard";
 /// The sparse index of findings whose transition some sink still owes.
 pub const EXPORT_GSI_NAME: &str = "by_export_due";
 
@@ -49,6 +56,25 @@ impl Store {
         decode(&items)
     }
 
+    /// Every finding of one shard (one paginated Query on [`SHARD_GSI_NAME`]). The index is
+    /// eventually consistent: an item written a moment ago may be missing, in which case its
+    /// conditional write fails and the engine re-reads that resource consistently.
+    pub async fn for_shard(&self, shard: &str) -> Result<Vec<Finding>, StoreError> {
+        let mut items = Vec::new();
+        let pages = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(SHARD_GSI_NAME)
+            .key_condition_expression("#s = :s")
+            .expression_attribute_names("#s", "shard")
+            .expression_attribute_values(":s", AttributeValue::S(shard.to_string()))
+            .into_paginator()
+            .send();
+        each_page(pages, |page| items.extend(page.items.unwrap_or_default())).await?;
+        decode(&items)
+    }
+
     /// Writes each change as its own conditional PutItem, concurrently: the item must still carry
     /// the `observed_at` that was read (or not exist). Items are independent, so no transaction is
     /// needed. Returns which changes were written; a failed condition is a [`StoreError::Conflict`]
@@ -72,6 +98,29 @@ impl Store {
             Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
                 Err(StoreError::Conflict)
             }
+            Err(e) => Err(classify(&e).into()),
+        }
+    }
+
+    /// Writes the shard key onto an item stored before the shard index existed, unless the
+    /// item moved on meanwhile.
+    pub async fn set_shard(&self, f: &Finding, shard: &str) -> Result<(), StoreError> {
+        let res = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("resource_arn", AttributeValue::S(f.resource_arn.clone()))
+            .key("check_id", AttributeValue::S(f.check_id.clone()))
+            .update_expression("SET #s = :s")
+            .condition_expression("observed_at = :obs")
+            .expression_attribute_names("#s", "shard")
+            .expression_attribute_values(":s", AttributeValue::S(shard.to_string()))
+            .expression_attribute_values(":obs", AttributeValue::S(f.observed_at.clone()))
+            .send()
+            .await;
+        match res {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Ok(()),
             Err(e) => Err(classify(&e).into()),
         }
     }
@@ -202,12 +251,20 @@ impl FindingStore for Store {
         Store::for_resource(self, arn).boxed()
     }
 
+    fn for_shard<'a>(&'a self, shard: &'a str) -> BoxFuture<'a, Result<Vec<Finding>, StoreError>> {
+        Store::for_shard(self, shard).boxed()
+    }
+
     fn commit<'a>(&'a self, changes: &'a [Change]) -> BoxFuture<'a, Vec<Result<(), StoreError>>> {
         Store::commit(self, changes).boxed()
     }
 
     fn clear_alert_pending<'a>(&'a self, f: &'a Finding) -> BoxFuture<'a, Result<(), StoreError>> {
         Store::clear_alert_pending(self, f).boxed()
+    }
+
+    fn set_shard<'a>(&'a self, f: &'a Finding, shard: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
+        Store::set_shard(self, f, shard).boxed()
     }
 
     fn active<'a>(&'a self, types: &'a [ResourceType], account: &'a str) -> BoxFuture<'a, Result<Vec<Finding>, StoreError>> {

@@ -232,7 +232,7 @@ struct Bar(indicatif::ProgressBar);
 
 impl Progress for Bar {
     fn start(&self, total: u64) {
-        self.0.set_length(total);
+        self.0.inc_length(total);
     }
     fn advance(&self) {
         self.0.inc(1);

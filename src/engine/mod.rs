@@ -150,6 +150,12 @@ pub struct RunReport {
     pub remaining: Vec<String>,
     /// Whether everything the run set out to audit was audited (no deadline cut).
     pub complete: bool,
+    /// The shard a queued run audited (`account#service#region`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
+    /// A shard pass cut by its deadline: the first resource (ARN) the next pass resumes at.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resume_at: Option<String>,
     pub calls: crate::aws::CallStats,
     pub wall_ms: u64,
     /// Current failing findings of the audited resources (OPEN or SUPPRESSED).
@@ -229,6 +235,56 @@ pub struct Engine<'a> {
     pub progress: Option<Arc<dyn Progress>>,
     /// When to stop starting new resources (the Lambda's deadline less a margin).
     pub deadline: Option<std::time::Instant>,
+    /// The findings of the shard being audited, loaded with one Query (empty outside a shard).
+    pub known: Known,
+}
+
+/// The shard key: `account#service#region`, `global` for a service listed once per account.
+pub fn shard_key(account: &str, service: &str, region: &str) -> String {
+    format!("{account}#{service}#{region}")
+}
+
+/// Findings a shard loaded with one Query, by resource: each resource's first reconciliation
+/// starts from them instead of a Query of its own.
+#[derive(Debug, Default)]
+pub struct Known(std::sync::Mutex<Option<std::collections::HashMap<String, Vec<Finding>>>>);
+
+impl Known {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<std::collections::HashMap<String, Vec<Finding>>>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn load(&self, found: &[Finding]) {
+        let mut map: std::collections::HashMap<String, Vec<Finding>> = std::collections::HashMap::new();
+        for f in found {
+            map.entry(f.resource_arn.clone()).or_default().push(f.clone());
+        }
+        *self.lock() = Some(map);
+    }
+
+    /// A resource's loaded findings, once (none stored is an empty list); `None` outside a
+    /// shard, or once used, so the caller reads the store.
+    fn take(&self, arn: &str) -> Option<Vec<Finding>> {
+        self.lock().as_mut().map(|m| m.remove(arn).unwrap_or_default())
+    }
+
+    fn clear(&self) {
+        *self.lock() = None;
+    }
+}
+
+/// What the shards of one run found so far.
+#[derive(Default)]
+struct Pass {
+    results: Vec<Audited>,
+    complete: Vec<Listing>,
+    listed: BTreeSet<String>,
+}
+
+/// One resource of a shard: read in bulk by the listing, or to be read on its own.
+enum Unit {
+    Read(Snapshot),
+    Target(Target),
 }
 
 impl Engine<'_> {
@@ -263,46 +319,195 @@ impl Engine<'_> {
         self.deadline.is_some_and(|d| std::time::Instant::now() >= d)
     }
 
-    /// Audits everything the enabled services list, then settles the findings of resources it did
-    /// not audit: out of scope (scope, `REGIONS`, `SERVICES`) or gone (only for types, and
-    /// regions, whose listing completed). A run cut short by its deadline sweeps nothing.
+    /// The shard key of a service's findings in this account and a region: what the store's
+    /// shard index is keyed by.
+    pub fn shard_key(&self, service: &dyn Service, region: &str) -> String {
+        shard_key(self.cx.account_id, service.name(), if service.global() { "global" } else { region })
+    }
+
+    /// The shard key a finding belongs under: the service of its check (a check no service lists,
+    /// such as required tags, belongs to the reader of its type), its account and region.
+    fn shard_of(&self, f: &Finding) -> Option<String> {
+        let service = self
+            .services
+            .iter()
+            .copied()
+            .find(|s| s.checks().iter().any(|c| c.id == f.check_id))
+            .or_else(|| self.owner(f.resource_type))?;
+        Some(shard_key(&f.account_id, service.name(), if service.global() { "global" } else { &f.region }))
+    }
+
+    /// Audits everything the enabled services list, shard by shard (one service in one region),
+    /// then settles the findings of resources it did not audit: out of scope (scope, `REGIONS`,
+    /// `SERVICES`) or gone (only for types, and regions, whose listing completed). A run cut short
+    /// by its deadline sweeps nothing.
     pub async fn full_scan(&self) -> RunReport {
         let mut report = RunReport { kind: "full_scan".into(), ..Default::default() };
-        let mut results = Vec::new();
-        let mut complete: Vec<Listing> = Vec::new();
-        let mut listed = BTreeSet::new();
-        let default_region = self.cx.clients.default_region();
+        let active = self.account_active(&mut report).await;
+        let mut pass = Pass::default();
         for service in self.enabled() {
-            let regions = if service.global() { vec![default_region.clone()] } else { self.cx.regions() };
-            for region in &regions {
+            for region in self.regions_of(service) {
                 if self.out_of_time() {
-                    results.push(Audited::remaining(format!("{} in {region}", service.name())));
+                    pass.results.push(Audited::remaining(format!("{} in {region}", service.name())));
                     continue;
                 }
-                let scan: Scan = service.scan(&self.cx, region).await;
-                report.audit_errors.extend(scan.failures.iter().map(AuditError::read));
-                report.incomplete_types.extend(scan.incomplete);
-                complete.extend(scan.complete);
-                listed.extend(scan.snapshots.iter().map(|u| u.resource.arn()));
-                listed.extend(scan.targets.iter().map(|t| t.resource.arn()));
-                // A resource whose read failed (an unparseable document, a denied call) was seen:
-                // its findings are kept, never swept as deleted.
-                listed.extend(scan.failures.iter().map(|f| f.resource_arn.clone()));
-                results.extend(self.judge_all(scan.snapshots).await);
-                results.extend(self.audit_all(&scan.targets).await);
+                self.run_shard(service, &region, None, &mut report, &mut pass).await;
             }
         }
-        if results.iter().any(|a| a.remaining.is_some()) {
+        if let Some(p) = &self.progress {
+            p.finish();
+        }
+        if pass.results.iter().any(|a| a.remaining.is_some()) {
             tracing::warn!("deadline reached: no sweep in this run");
+        } else if let Some(active) = active {
+            let mut listed = pass.listed;
+            listed.extend(pass.results.iter().flat_map(|a| a.errors.iter().map(|e| e.resource.clone())));
+            pass.results.extend(self.sweep(&active, &pass.complete, &listed).await);
+        }
+        self.finish(report, pass.results).await
+    }
+
+    /// The regions a service is listed in: the SDK's for a global service.
+    fn regions_of(&self, service: &dyn Service) -> Vec<String> {
+        if service.global() {
+            vec![self.cx.clients.default_region()]
         } else {
-            listed.extend(results.iter().flat_map(|a| a.errors.iter().map(|e| e.resource.clone())));
-            let out_of_scope: BTreeSet<String> = results.iter().filter_map(|a| a.out_of_scope.as_ref()).map(ResourceRef::arn).collect();
-            match self.sweep(&complete, &listed, &out_of_scope).await {
-                Ok(swept) => results.extend(swept),
-                Err(e) => report.audit_errors.push(e),
+            self.cx.regions()
+        }
+    }
+
+    /// The account's OPEN and SUPPRESSED findings (for the account-wide sweep), with the shard
+    /// key written onto items stored before the shard index existed. `None` when they could not
+    /// be read: then nothing is swept.
+    async fn account_active(&self, report: &mut RunReport) -> Option<Vec<Finding>> {
+        let store = self.store?;
+        let types: Vec<ResourceType> = self.services.iter().flat_map(|s| s.types().iter().copied()).collect();
+        match store.active(&types, self.cx.account_id).await {
+            Ok(mut active) => {
+                if !self.dry_run {
+                    for f in active.iter_mut().filter(|f| f.shard.is_none()) {
+                        let Some(key) = self.shard_of(f) else { continue };
+                        match store.set_shard(f, &key).await {
+                            Ok(()) => f.shard = Some(key),
+                            Err(e) => report.audit_errors.push(AuditError::store(&f.resource_arn, e)),
+                        }
+                    }
+                }
+                Some(active)
+            }
+            Err(e) => {
+                report.audit_errors.push(AuditError::store("findings sweep", e));
+                None
             }
         }
-        self.finish(report, results).await
+    }
+
+    /// One shard on its own (a queued message): one service in one region of this account,
+    /// resuming after `after` (the first resource, in ARN order, that a previous pass left). Its
+    /// sweep runs only when its listing completed and every resource was audited; a pass that
+    /// reaches the deadline returns where to resume in [`RunReport::resume_at`].
+    pub async fn shard(&self, service: &str, region: &str, after: Option<&str>) -> RunReport {
+        let mut report = RunReport { kind: "shard".into(), ..Default::default() };
+        let Some(service) = self.service(service) else {
+            report.ignored_reason = Some(format!("service {service:?} is not enabled (SERVICES)"));
+            report.kind = "ignored".into();
+            return self.finish(report, Vec::new()).await;
+        };
+        report.shard = Some(self.shard_key(service, region));
+        let mut pass = Pass::default();
+        let loaded = self.run_shard(service, region, after, &mut report, &mut pass).await;
+        if let Some(p) = &self.progress {
+            p.finish();
+        }
+        report.resume_at = pass.results.iter().filter_map(|a| a.remaining.clone()).min();
+        if report.resume_at.is_some() {
+            tracing::info!(shard = ?report.shard, resume_at = ?report.resume_at, "deadline near: the shard continues in another pass");
+        } else if let Some(loaded) = loaded {
+            let active: Vec<Finding> = loaded.into_iter().filter(|f| f.status != Status::Resolved).collect();
+            let mut listed = pass.listed;
+            listed.extend(pass.results.iter().flat_map(|a| a.errors.iter().map(|e| e.resource.clone())));
+            pass.results.extend(self.sweep(&active, &pass.complete, &listed).await);
+        }
+        let mut report = self.finish(report, pass.results).await;
+        // The continuation names where to resume; the resources it left are not listed one by one.
+        report.remaining.clear();
+        report.complete = report.resume_at.is_none();
+        report
+    }
+
+    /// Lists one service in one region and audits what it found in ARN order, from `after` on,
+    /// starting from the shard's findings loaded with one Query. Returns those findings (`None`
+    /// when there is no store or the Query failed, so the shard cannot sweep).
+    async fn run_shard(&self, service: &dyn Service, region: &str, after: Option<&str>, report: &mut RunReport, pass: &mut Pass) -> Option<Vec<Finding>> {
+        let key = self.shard_key(service, region);
+        let loaded = match self.store {
+            Some(store) => match store.for_shard(&key).await {
+                Ok(found) => Some(found),
+                Err(e) => {
+                    report.audit_errors.push(AuditError::store(&key, e));
+                    None
+                }
+            },
+            None => None,
+        };
+        if let Some(found) = &loaded {
+            self.known.load(found);
+        }
+        let scan: Scan = service.scan(&self.cx, region).await;
+        report.audit_errors.extend(scan.failures.iter().map(AuditError::read));
+        report.incomplete_types.extend(scan.incomplete);
+        pass.complete.extend(scan.complete);
+        pass.listed.extend(scan.snapshots.iter().map(|u| u.resource.arn()));
+        pass.listed.extend(scan.targets.iter().map(|t| t.resource.arn()));
+        // A resource whose read failed (an unparseable document, a denied call) was seen: its
+        // findings are kept, never swept as deleted.
+        pass.listed.extend(scan.failures.iter().map(|f| f.resource_arn.clone()));
+        let mut units: Vec<(String, Unit)> = scan
+            .snapshots
+            .into_iter()
+            .map(|u| (u.resource.arn(), Unit::Read(u)))
+            .chain(scan.targets.into_iter().map(|t| (t.resource.arn(), Unit::Target(t))))
+            .filter(|(arn, _)| after.is_none_or(|a| arn.as_str() >= a))
+            .collect();
+        units.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut results = self.audit_units(units, after.is_some()).await;
+        // Resources read and found out of scope leave it now, from the loaded findings (no Query).
+        for a in results.iter_mut() {
+            if let Some(r) = a.out_of_scope.take() {
+                let left = self.leave_scope(&r).await;
+                a.changes.extend(left.changes);
+                a.errors.extend(left.errors);
+            }
+        }
+        self.known.clear();
+        pass.results.extend(results);
+        loaded
+    }
+
+    /// Audits a shard's units in order, a few at a time. Near the deadline the rest are left
+    /// (a suffix, in order); a resumed pass always audits its first unit, so it makes progress.
+    async fn audit_units(&self, units: Vec<(String, Unit)>, resumed: bool) -> Vec<Audited> {
+        if let Some(p) = &self.progress {
+            p.start(units.len() as u64);
+        }
+        let results = futures::stream::iter(units.into_iter().enumerate())
+            .map(|(i, (arn, unit))| async move {
+                if self.out_of_time() && !(resumed && i == 0) {
+                    return vec![Audited::remaining(arn)];
+                }
+                let out = match unit {
+                    Unit::Read(u) => vec![self.judge(u).await],
+                    Unit::Target(t) => self.audit_target(&t).await,
+                };
+                if let Some(p) = &self.progress {
+                    p.advance();
+                }
+                out
+            })
+            .buffered(self.cx.settings.audit_concurrency.max(1))
+            .collect::<Vec<_>>()
+            .await;
+        results.into_iter().flatten().collect()
     }
 
     /// Audits the given targets (and what they govern). A delete event is a hint, not evidence:
@@ -422,19 +627,6 @@ impl Engine<'_> {
         out
     }
 
-    async fn judge_all(&self, snapshots: Vec<Snapshot>) -> Vec<Audited> {
-        futures::stream::iter(snapshots)
-            .map(|u| async move {
-                if self.out_of_time() {
-                    return Audited::remaining(u.resource.arn());
-                }
-                self.judge(u).await
-            })
-            .buffer_unordered(self.cx.settings.audit_concurrency.max(1))
-            .collect()
-            .await
-    }
-
     /// The one judge: scope, exemption, evaluation, counting and reconciliation for one snapshot,
     /// whichever service read it and whatever triggered the read.
     async fn judge(&self, unit: Snapshot) -> Audited {
@@ -513,12 +705,23 @@ impl Engine<'_> {
             return Audited { changes: compute(&[]), ..Default::default() };
         };
         let mut written = Vec::new();
-        for _ in 0..COMMIT_ATTEMPTS {
-            let existing = match store.for_resource(&arn).await {
-                Ok(items) => items,
-                Err(e) => return Audited { changes: written, errors: vec![AuditError::store(&arn, e)], ..Default::default() },
+        for attempt in 0..COMMIT_ATTEMPTS {
+            // A shard's findings were loaded with one Query; a retry re-reads consistently.
+            let known = if attempt == 0 { self.known.take(&arn) } else { None };
+            let existing = match known {
+                Some(items) => items,
+                None => match store.for_resource(&arn).await {
+                    Ok(items) => items,
+                    Err(e) => return Audited { changes: written, errors: vec![AuditError::store(&arn, e)], ..Default::default() },
+                },
             };
-            let changes = compute(&existing);
+            let mut changes = compute(&existing);
+            for c in changes.iter_mut() {
+                c.finding.shard = self.shard_of(&c.finding);
+            }
+            // An unchanged failure seen again is reported, not written (until `last_seen` is due).
+            let (quiet, changes): (Vec<Change>, Vec<Change>) = changes.into_iter().partition(|c| findings::is_refresh_only(c, &existing, &obs.at));
+            written.extend(quiet);
             if self.dry_run || changes.is_empty() {
                 written.extend(changes);
                 return Audited { changes: written, ..Default::default() };
@@ -545,19 +748,16 @@ impl Engine<'_> {
         Audited { changes: written, errors: vec![AuditError::store(&arn, StoreError::Conflict)], ..Default::default() }
     }
 
-    /// Settles the unresolved findings of resources this scan did not audit. Out of scope: its
-    /// service is switched off, its region or name is outside scope, or it was read and left out
-    /// (tags, `EXEMPT_ROLE_NAMES`). Gone: not listed by a listing that completed for its type and
-    /// region (`listed` includes every resource whose read failed).
-    async fn sweep(&self, complete: &[Listing], listed: &BTreeSet<String>, out_of_scope: &BTreeSet<String>) -> Result<Vec<Audited>, AuditError> {
-        let Some(store) = self.store else { return Ok(Vec::new()) };
-        let types: Vec<ResourceType> = self.services.iter().flat_map(|s| s.types().iter().copied()).collect();
-        let active = store.active(&types, self.cx.account_id).await.map_err(|e| AuditError::store("findings sweep", e))?;
+    /// Settles the unresolved findings (`active`) of resources this scan did not audit. Out of
+    /// scope: its service is switched off, or its region or name is outside scope. Gone: not
+    /// listed by a listing that completed for its type and region (`listed` includes every
+    /// resource whose read failed).
+    async fn sweep(&self, active: &[Finding], complete: &[Listing], listed: &BTreeSet<String>) -> Vec<Audited> {
         let covered = |f: &Finding| complete.iter().any(|(k, r)| *k == f.resource_type && r.as_deref().is_none_or(|r| r == f.region));
         let mut leaving = BTreeSet::new();
         let mut gone = BTreeSet::new();
         let mut switched_off = BTreeSet::new();
-        for f in &active {
+        for f in active {
             if crate::tagging::is_off(&f.check_id, self.cx.settings) {
                 switched_off.insert((ResourceRef::new(f.resource_type, &f.resource_id, &f.account_id, &f.region), f.check_id.clone()));
                 continue;
@@ -567,7 +767,7 @@ impl Engine<'_> {
             // a check no service lists (required tags) belongs to the reader of its type.
             let owner = self.services.iter().copied().find(|s| s.checks().iter().any(|c| c.id == f.check_id));
             let enabled = owner.or_else(|| self.owner(f.resource_type)).is_some_and(|s| self.service(s.name()).is_some());
-            if !enabled || out_of_scope.contains(&f.resource_arn) || scope::admits(self.cx.settings, &r, None).is_err() {
+            if !enabled || scope::admits(self.cx.settings, &r, None).is_err() {
                 leaving.insert(r);
             } else if !listed.contains(&f.resource_arn) && covered(f) {
                 gone.insert(r);
@@ -588,7 +788,7 @@ impl Engine<'_> {
             let resolved = self.record(&r, Verdict::ResolveCheck(&check, findings::RESOLVED_OUT_OF_SCOPE)).await;
             out.push(Audited { settling: true, ..resolved });
         }
-        Ok(out)
+        out
     }
 
     /// Totals the results, publishes the alerts due and marks them delivered.

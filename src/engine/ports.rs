@@ -26,9 +26,15 @@ pub enum StoreError {
 pub trait FindingStore: Sync {
     /// Every finding of one resource.
     fn for_resource<'a>(&'a self, arn: &'a str) -> BoxFuture<'a, Result<Vec<Finding>, StoreError>>;
+    /// Every finding one shard audits (`account#service#region`): a full scan's one Query for all
+    /// the resources of a service in a region, instead of one per resource.
+    fn for_shard<'a>(&'a self, shard: &'a str) -> BoxFuture<'a, Result<Vec<Finding>, StoreError>>;
     /// Writes each change only if its item still carries the `observed_at` that was read (or does
     /// not exist); one result per change.
     fn commit<'a>(&'a self, changes: &'a [Change]) -> BoxFuture<'a, Vec<Result<(), StoreError>>>;
+    /// Writes the shard key onto an item stored before the shard index existed, unless the item
+    /// moved on meanwhile (its next write carries the key anyway).
+    fn set_shard<'a>(&'a self, f: &'a Finding, shard: &'a str) -> BoxFuture<'a, Result<(), StoreError>>;
     /// Marks a finding's alert as delivered, unless the item moved on meanwhile.
     fn clear_alert_pending<'a>(&'a self, f: &'a Finding) -> BoxFuture<'a, Result<(), StoreError>>;
     /// OPEN or SUPPRESSED findings of these types in one account (for the deletion sweep).
@@ -66,6 +72,10 @@ pub struct MemoryStore {
     pub conflicts: Mutex<usize>,
     /// Makes every call fail with this error.
     pub broken: Mutex<Option<AwsError>>,
+    /// Shard Queries answered (the cost a full scan pays per service and region).
+    pub shard_queries: Mutex<usize>,
+    /// Per-resource Queries answered (the cost a full scan no longer pays per resource).
+    pub resource_queries: Mutex<usize>,
 }
 
 impl MemoryStore {
@@ -110,13 +120,35 @@ impl FindingStore for MemoryStore {
     fn for_resource<'a>(&'a self, arn: &'a str) -> BoxFuture<'a, Result<Vec<Finding>, StoreError>> {
         async move {
             self.broken()?;
+            *self.resource_queries.lock().unwrap_or_else(|p| p.into_inner()) += 1;
             Ok(self.items().iter().filter(|f| f.resource_arn == arn).cloned().collect())
+        }
+        .boxed()
+    }
+
+    fn for_shard<'a>(&'a self, shard: &'a str) -> BoxFuture<'a, Result<Vec<Finding>, StoreError>> {
+        async move {
+            self.broken()?;
+            *self.shard_queries.lock().unwrap_or_else(|p| p.into_inner()) += 1;
+            Ok(self.items().iter().filter(|f| f.shard.as_deref() == Some(shard)).cloned().collect())
         }
         .boxed()
     }
 
     fn commit<'a>(&'a self, changes: &'a [Change]) -> BoxFuture<'a, Vec<Result<(), StoreError>>> {
         async move { changes.iter().map(|c| self.put(c)).collect() }.boxed()
+    }
+
+    fn set_shard<'a>(&'a self, f: &'a Finding, shard: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
+        async move {
+            self.broken()?;
+            let mut items = self.items();
+            if let Some(item) = items.iter_mut().find(|i| i.resource_arn == f.resource_arn && i.check_id == f.check_id && i.observed_at == f.observed_at) {
+                item.shard = Some(shard.to_string());
+            }
+            Ok(())
+        }
+        .boxed()
     }
 
     fn clear_alert_pending<'a>(&'a self, f: &'a Finding) -> BoxFuture<'a, Result<(), StoreError>> {

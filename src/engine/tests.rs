@@ -201,6 +201,7 @@ impl Harness {
             dry_run: false,
             progress: None,
             deadline: None,
+            known: Default::default(),
         }
     }
 
@@ -622,4 +623,84 @@ async fn a_dry_run_owes_nothing_and_exports_nothing() {
     let r = e.full_scan().await;
     assert!(r.exports_sent.is_empty());
     assert!(h.hub.accepted().is_empty() && h.store.all().iter().all(|f| f.exports_pending.is_empty()));
+}
+
+#[tokio::test]
+async fn a_full_scan_loads_each_shard_with_one_query_and_writes_only_changes() {
+    let h = Harness::new();
+    for i in 0..40 {
+        h.fake.set(&format!("t{i:02}"), i % 4 == 0);
+    }
+    let first = h.scan(0).await;
+    assert_eq!(first.transitions.get(&Transition::New), Some(&10));
+    let queries = |s: &MemoryStore| (*s.shard_queries.lock().unwrap(), *s.resource_queries.lock().unwrap());
+    assert_eq!(queries(&h.store), (1, 0), "one shard Query, no Query per resource");
+    assert!(h.store.all().iter().all(|f| f.shard.as_deref() == Some("123456789012#fake#us-east-1")), "every item carries its shard");
+    // Minutes later nothing changed: the ten failures are reported, nothing is written.
+    let before = h.store.all();
+    let again = h.scan(5).await;
+    assert_eq!(again.transitions.get(&Transition::StillOpen), Some(&10));
+    assert_eq!(again.findings.len(), 10, "still-open findings are reported");
+    assert_eq!(h.store.all(), before, "an unchanged failure is not rewritten");
+    assert_eq!(queries(&h.store), (2, 0));
+    // One thing fixed, one broken: two writes, still no per-resource Query.
+    h.fake.set("t00", false);
+    h.fake.set("t01", true);
+    let third = h.scan(10).await;
+    assert_eq!((third.transitions.get(&Transition::Resolved), third.transitions.get(&Transition::New)), (Some(&1), Some(&1)));
+    assert_eq!(queries(&h.store), (3, 0));
+}
+
+#[tokio::test]
+async fn items_stored_before_the_shard_index_gain_their_key_and_are_still_swept() {
+    let h = Harness::new();
+    h.fake.set("old", true);
+    h.scan(0).await;
+    // As an item written by an earlier version: no shard key.
+    h.store.items.lock().unwrap().iter_mut().for_each(|f| f.shard = None);
+    h.fake.world().things.clear();
+    let r = h.scan(5).await;
+    assert_eq!(r.transitions.get(&Transition::Resolved), Some(&1), "the old item is swept as gone");
+    let f = h.finding("old");
+    assert_eq!((f.status, f.shard.as_deref()), (Status::Resolved, Some("123456789012#fake#us-east-1")));
+}
+
+#[tokio::test]
+async fn a_shard_cut_by_its_deadline_resumes_where_it_stopped_and_sweeps_only_at_the_end() {
+    let mut h = Harness::new();
+    h.settings.audit_concurrency = 1;
+    for i in 0..6 {
+        h.fake.set(&format!("t{i}"), true);
+    }
+    h.scan(0).await;
+    // One thing is deleted; another turns good. The shard then runs with its deadline passed.
+    h.fake.world().things.remove("t5");
+    h.fake.set("t0", false);
+    let mut engine = h.engine(5);
+    engine.deadline = Some(std::time::Instant::now());
+    let mut passes = 0;
+    let mut after: Option<String> = None;
+    let mut resolved = 0;
+    loop {
+        passes += 1;
+        let r = engine.shard("fake", REGION, after.as_deref()).await;
+        assert_eq!(r.shard.as_deref(), Some("123456789012#fake#us-east-1"));
+        resolved += r.transitions.get(&Transition::Resolved).copied().unwrap_or(0);
+        match r.resume_at {
+            Some(next) => {
+                assert!(after.as_deref().is_none_or(|a| a < next.as_str()), "each pass moves forward");
+                assert_eq!(h.finding("t5").status, Status::Open, "no sweep before the last pass");
+                after = Some(next);
+            }
+            None => break,
+        }
+        assert!(passes < 10, "the shard terminates");
+    }
+    assert!(passes > 1, "the deadline cut the shard into passes");
+    assert_eq!(resolved, 2, "t0 passed and t5 was swept as gone");
+    assert_eq!(h.finding("t5").resolution.as_deref(), Some(RESOLVED_DELETED));
+    assert_eq!(h.finding("t0").resolution.as_deref(), Some(RESOLVED_PASSED));
+    // The same shard message again changes nothing.
+    let again = h.engine(6).shard("fake", REGION, None).await;
+    assert!(again.transitions.keys().all(|t| !t.is_lifecycle()), "{:?}", again.transitions);
 }

@@ -208,6 +208,7 @@ pub async fn create_table(ddb: &aws_sdk_dynamodb::Client, name: &str) {
         .attribute_definitions(attr("status_severity"))
         .attribute_definitions(attr("opened_at"))
         .attribute_definitions(attr("export_due"))
+        .attribute_definitions(attr("shard"))
         .key_schema(key("resource_arn", KeyType::Hash))
         .key_schema(key("check_id", KeyType::Range))
         .global_secondary_indexes(
@@ -223,6 +224,14 @@ pub async fn create_table(ddb: &aws_sdk_dynamodb::Client, name: &str) {
             GlobalSecondaryIndex::builder()
                 .index_name(vigil::store::EXPORT_GSI_NAME)
                 .key_schema(key("export_due", KeyType::Hash))
+                .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                .build()
+                .unwrap(),
+        )
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(vigil::store::SHARD_GSI_NAME)
+                .key_schema(key("shard", KeyType::Hash))
                 .projection(Projection::builder().projection_type(ProjectionType::All).build())
                 .build()
                 .unwrap(),
