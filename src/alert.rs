@@ -36,9 +36,14 @@ pub struct Alert {
 
 impl Alert {
     pub fn new(finding: &Finding, transition: Transition) -> Self {
+        Self::for_account(finding, transition, None)
+    }
+
+    /// An alert that names the account by its id and, when Organizations gave one, its name.
+    pub fn for_account(finding: &Finding, transition: Transition, account_name: Option<&str>) -> Self {
         Alert {
             subject: subject(finding),
-            text: text(finding, transition),
+            text: text_named(finding, transition, account_name),
             finding: finding.clone(),
             transition,
         }
@@ -71,6 +76,11 @@ pub fn subject(f: &Finding) -> String {
 
 /// The human text: what, where, why it matters, how to fix, first seen.
 pub fn text(f: &Finding, transition: Transition) -> String {
+    text_named(f, transition, None)
+}
+
+/// [`text`], naming the account as `id (name)` when its name is known.
+pub fn text_named(f: &Finding, transition: Transition, account_name: Option<&str>) -> String {
     let check = crate::check::by_id(&f.check_id);
     let what = match transition {
         Transition::Reopened => "reopened (it had been resolved)",
@@ -89,7 +99,10 @@ pub fn text(f: &Finding, transition: Transition) -> String {
         severity = f.severity,
         title = f.title,
         detail = f.detail,
-        account = f.account_id,
+        account = match account_name {
+            Some(name) => format!("{} ({name})", f.account_id),
+            None => f.account_id.clone(),
+        },
         region = if f.region.is_empty() { "-" } else { &f.region },
         rtype = f.resource_type,
         arn = f.resource_arn,

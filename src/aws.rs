@@ -288,13 +288,19 @@ impl Clients {
         })
     }
 
-    fn sts(&self) -> aws_sdk_sts::Client {
+    /// vigil's identity client (caller identity, member roles).
+    pub fn sts(&self) -> aws_sdk_sts::Client {
         self.regional("", |sdk, recorder| {
             aws_sdk_sts::Client::from_conf(aws_sdk_sts::config::Builder::from(sdk).interceptor(recorder.clone()).build())
         })
     }
 
-    /// The SDK's region: the default audit region.
+    /// Clients like these, on other credentials (a member account's role), sharing the recorder.
+    pub fn with_credentials(&self, credentials: aws_credential_types::provider::SharedCredentialsProvider) -> Clients {
+        let sdk = self.sdk.to_builder().credentials_provider(credentials).build();
+        Clients { sdk, by_region: Mutex::default(), path_style: self.path_style, recorder: self.recorder.clone() }
+    }
+
     /// Whether a region was configured (environment or profile).
     pub fn has_region(&self) -> bool {
         self.sdk.region().is_some()
@@ -381,6 +387,10 @@ pub const OWN_PERMISSIONS: &[(&str, &[&str])] = &[
     ("sns:PublishBatch", &["sns:Publish", "kms:GenerateDataKey", "kms:Decrypt"]),
     // GetCallerIdentity needs no permission.
     ("sts:GetCallerIdentity", &[]),
+    // Member accounts (ACCOUNTS) and the shard queue (SHARD_QUEUE_URL).
+    ("sts:AssumeRole", &["sts:AssumeRole"]),
+    ("organizations:ListAccounts", &["organizations:ListAccounts"]),
+    ("sqs:SendMessageBatch", &["sqs:SendMessage"]),
 ];
 
 const DENIED: &[&str] = &[

@@ -26,7 +26,11 @@ pub(crate) use checks;
 /// Every check vigil runs, in catalogue order (service by service, as registered, then the
 /// cross-service checks of [`crate::tagging`]).
 pub fn all() -> impl Iterator<Item = &'static Check> {
-    crate::services::all().iter().flat_map(|s| s.checks().iter().copied()).chain(crate::tagging::CHECKS.iter().copied())
+    crate::services::all()
+        .iter()
+        .flat_map(|s| s.checks().iter().copied())
+        .chain(crate::tagging::CHECKS.iter().copied())
+        .chain(crate::member::CHECKS.iter().copied())
 }
 
 /// What a check needs to know besides the resource.
@@ -316,7 +320,7 @@ mod tests {
             assert!(c.remediation_cli.starts_with("aws "), "{}", c.id);
             assert_eq!(c.resource_types.is_empty(), crate::tagging::is_cross_service(c), "{}", c.id);
         }
-        assert_eq!(seen.len(), 85);
+        assert_eq!(seen.len(), 86);
     }
 
     #[test]

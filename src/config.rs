@@ -86,8 +86,20 @@ pub struct Settings {
     /// Put one event per lifecycle transition on this EventBridge bus (name or ARN).
     pub event_bus: Option<String>,
     pub alert_min_severity: Severity,
-    /// Regions to audit. Empty means "the SDK's region".
+    /// Regions to audit. Empty means "the SDK's region" (unless `all_regions`).
     pub regions: Vec<String>,
+    /// `REGIONS=all`: every region enabled in each audited account.
+    pub all_regions: bool,
+    /// The accounts a full scan covers (`ACCOUNTS`).
+    pub accounts: crate::member::Accounts,
+    /// The role vigil assumes in member accounts (`MEMBER_ROLE_NAME`).
+    pub member_role_name: String,
+    /// The ExternalId the member role requires (`MEMBER_EXTERNAL_ID`).
+    pub member_external_id: Option<String>,
+    /// The shard queue (`SHARD_QUEUE_URL`): a scheduled scan fans out through it.
+    pub shard_queue_url: Option<String>,
+    /// A shard's time budget in seconds (`SHARD_SECONDS`), besides the invocation's deadline.
+    pub shard_seconds: Option<u64>,
     pub scope_tag: Option<TagMatch>,
     pub scope_name_suffix: Option<String>,
     pub exempt_tag: TagMatch,
@@ -131,6 +143,12 @@ impl Default for Settings {
             event_bus: None,
             alert_min_severity: Severity::Critical,
             regions: Vec::new(),
+            all_regions: false,
+            accounts: crate::member::Accounts::Own,
+            member_role_name: String::new(),
+            member_external_id: None,
+            shard_queue_url: None,
+            shard_seconds: None,
             scope_tag: None,
             scope_name_suffix: None,
             exempt_tag: TagMatch { key: String::new(), value: String::new() },
@@ -237,8 +255,13 @@ pub static SETTINGS: &[Setting] = &[
     Setting {
         name: "REGIONS",
         default: Fallback::Unset("the SDK region"),
-        help: "comma-separated regions to audit",
+        help: "comma-separated regions to audit, or all: every region enabled in each account",
         apply: |s, v| {
+            if v == "all" {
+                s.all_regions = true;
+                s.regions.clear();
+                return Ok(());
+            }
             for r in list(v) {
                 let valid = r.split('-').count() >= 3 && r.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
                 if !valid {
@@ -248,6 +271,61 @@ pub static SETTINGS: &[Setting] = &[
                     s.regions.push(r);
                 }
             }
+            Ok(())
+        },
+    },
+    Setting {
+        name: "ACCOUNTS",
+        default: Fallback::Value("self"),
+        help: "accounts a full scan covers: self, comma-separated 12-digit ids, or organization (every ACTIVE account, from the management or a delegated administrator account); other accounts are read through MEMBER_ROLE_NAME",
+        apply: |s, v| {
+            s.accounts = crate::member::Accounts::parse(v)?;
+            Ok(())
+        },
+    },
+    Setting {
+        name: "MEMBER_ROLE_NAME",
+        default: Fallback::Value("vigil-audit"),
+        help: "the read-only role member.yaml creates in each member account, assumed to audit it",
+        apply: |s, v| {
+            let valid = |c: char| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c);
+            if v.len() > 64 || !v.chars().all(valid) {
+                return Err("expected an IAM role name (letters, digits and +=,.@_-, at most 64)".into());
+            }
+            s.member_role_name = v.to_string();
+            Ok(())
+        },
+    },
+    Setting {
+        name: "MEMBER_EXTERNAL_ID",
+        default: Fallback::Unset("(none)"),
+        help: "the ExternalId the member role's trust policy requires",
+        apply: |s, v| {
+            if v.len() < 2 || v.len() > 1224 {
+                return Err("expected 2 to 1224 characters".into());
+            }
+            s.member_external_id = Some(v.to_string());
+            Ok(())
+        },
+    },
+    Setting {
+        name: "SHARD_QUEUE_URL",
+        default: Fallback::Unset("(none: one invocation scans everything)"),
+        help: "SQS queue a scheduled scan sends its shards to (one service in one account and region each); the function consumes it",
+        apply: |s, v| {
+            if !v.starts_with("https://") && !v.starts_with("http://") {
+                return Err("expected an SQS queue URL".into());
+            }
+            s.shard_queue_url = Some(v.to_string());
+            Ok(())
+        },
+    },
+    Setting {
+        name: "SHARD_SECONDS",
+        default: Fallback::Unset("(the invocation's deadline)"),
+        help: "longest a shard runs before it sends the rest of its work back to the queue (0-900; 0 audits one resource per pass)",
+        apply: |s, v| {
+            s.shard_seconds = Some(number(v, 0, 900)? as u64);
             Ok(())
         },
     },

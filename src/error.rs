@@ -71,6 +71,11 @@ pub struct AwsError {
 }
 
 impl AwsError {
+    /// A failure vigil itself detected in an answer or a setting, for `operation`.
+    pub fn other(operation: Operation, message: impl Into<String>) -> Self {
+        AwsError { operation, kind: AwsErrorKind::Other, code: None, message: message.into() }
+    }
+
     /// Whether the call failed with one of `codes`. Each read names the codes its own operation
     /// returns for "no such resource" or "not configured" (there is no shared not-found list), and
     /// a listing treats no code as "empty".

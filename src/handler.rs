@@ -4,16 +4,26 @@ use crate::alert::SnsSink;
 use crate::aws::{self, CallRecorder, Clients};
 use crate::config::{ConfigError, Settings};
 use crate::engine::ports::{AlertSink, ExportSink, FindingStore};
-use crate::engine::{Engine, Progress, RunReport};
-use crate::error::{AwsError, HandlerError};
-use crate::model::{truncate_millis, Arn};
-use crate::router::{self, Decision};
+use crate::engine::{AuditError, Engine, Progress, RunReport};
+use crate::error::{AwsError, HandlerError, ReadFailure};
+use crate::member::{Member, MemberClients};
+use crate::model::{timestamp, truncate_millis, Arn, ResourceRef};
+use crate::queue::ShardMessage;
+use crate::router::{self, Decision, Target};
 use crate::service::ReadCx;
 use crate::store::Store;
 use chrono::{DateTime, Utc};
+use futures::StreamExt;
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
+
+/// Accounts a full scan in one invocation (or the CLI) audits at once.
+pub const ACCOUNT_CONCURRENCY: usize = 4;
+
+/// Makes a progress receiver for one account (the CLI draws a bar per account).
+pub type ProgressFor = Arc<dyn Fn(&str) -> Arc<dyn Progress> + Send + Sync>;
 
 /// Why vigil could not start.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +45,8 @@ pub struct RunOptions {
     /// Overrides `DRY_RUN`.
     pub dry_run: Option<bool>,
     pub progress: Option<Arc<dyn Progress>>,
+    /// A progress receiver per account, for a scan of several accounts.
+    pub progress_for: Option<ProgressFor>,
     /// The ARN of the invoked function (the Lambda's invocation context): its account is the
     /// audited account, so a cold start needs no AWS call to learn it.
     pub function_arn: Option<String>,
@@ -67,7 +79,9 @@ impl RunOptions {
 /// Long-lived state: settings and clients, built once per cold start.
 pub struct Vigil {
     pub settings: Settings,
-    pub clients: Clients,
+    pub clients: Arc<Clients>,
+    /// Clients on member roles, kept until their credentials near expiry.
+    members: MemberClients,
     /// The audited account: known at start (CLI, tests), or learned from the first invocation.
     account: OnceLock<String>,
     /// The findings table and alert topic, when configured; their clients are built on first use.
@@ -103,7 +117,15 @@ impl Vigil {
     }
 
     fn build(settings: Settings, clients: Clients, account: OnceLock<String>) -> Self {
-        Vigil { settings, clients, account, store: OnceLock::new(), sink: OnceLock::new(), exports: OnceLock::new() }
+        Vigil {
+            settings,
+            clients: Arc::new(clients),
+            members: MemberClients::default(),
+            account,
+            store: OnceLock::new(),
+            sink: OnceLock::new(),
+            exports: OnceLock::new(),
+        }
     }
 
     /// The audited account, once known.
@@ -141,34 +163,30 @@ impl Vigil {
 
     /// Handles one event. Bad input is a non-retryable error; a transient AWS failure that left
     /// the work unfinished is retryable; read failures of audited resources are reported in the
-    /// summary and conclude nothing.
+    /// summary and conclude nothing. A batch of queued shards settles message by message.
     pub async fn handle(&self, event: &Value, opts: &RunOptions) -> Result<RunReport, HandlerError> {
         let started = Instant::now();
         let calls_before = self.clients.recorder.snapshot();
-        let decision = router::route(event)?;
-        let account_id = self.resolve_account(opts.function_arn.as_deref()).await?;
-        let now = truncate_millis(opts.as_of.unwrap_or_else(Utc::now));
-        let exports = self.exports();
-        let engine = Engine {
-            services: crate::services::all(),
-            cx: ReadCx::new(&self.clients, &self.settings, account_id),
-            store: self.store().map(|s| s as &dyn FindingStore),
-            sink: self.sink().map(|s| s as &dyn AlertSink),
-            exports: &exports,
-            now,
-            dry_run: opts.dry_run.unwrap_or(self.settings.dry_run),
-            progress: opts.progress.clone(),
-            deadline: opts.deadline,
-            known: Default::default(),
+        let records = crate::queue::records(event);
+        let decision = match records {
+            Some(_) => None,
+            None => Some(router::route(event)?),
         };
-        let is_event = matches!(decision, Decision::Resources { .. });
-        let mut report = match &decision {
-            Decision::Ignored { reason } => {
+        let own = self.resolve_account(opts.function_arn.as_deref()).await?.to_string();
+        let now = truncate_millis(opts.as_of.unwrap_or_else(Utc::now));
+        let is_event = matches!(decision, Some(Decision::Resources { .. }));
+        let mut report = match (records, &decision) {
+            (Some(records), _) => self.consume(records, &own, now, opts).await,
+            (None, Some(Decision::Ignored { reason })) => {
                 tracing::info!(%reason, "event ignored");
                 RunReport { kind: "ignored".into(), ignored_reason: Some(reason.clone()), ..Default::default() }
             }
-            Decision::FullScan => engine.full_scan().await,
-            Decision::Resources { audit, deleted } => engine.resources(audit, deleted).await,
+            (None, Some(Decision::FullScan)) => match &self.settings.shard_queue_url {
+                Some(url) => self.plan(url, &own, now, opts).await?,
+                None => self.scan_accounts(&own, now, opts).await?,
+            },
+            (None, Some(Decision::Resources { audit, deleted })) => self.audit_named(audit, deleted, &own, now, opts).await,
+            (None, None) => RunReport::default(),
         };
         report.calls = self.clients.recorder.snapshot().since(&calls_before);
         report.wall_ms = started.elapsed().as_millis() as u64;
@@ -177,6 +195,10 @@ impl Vigil {
         }
         for e in &report.audit_errors {
             tracing::warn!(resource = %e.resource, operation = %e.operation, kind = ?e.kind, message = %e.message, "audit error");
+        }
+        // Queued shards report their own failures message by message.
+        if report.batch_item_failures.is_some() {
+            return Ok(report);
         }
         // vigil's own store or topic failing means the run's result was not kept: fail the invocation.
         if let Some(e) = report.audit_errors.iter().find(|e| e.is_infrastructure()) {
@@ -189,6 +211,232 @@ impl Vigil {
             }
         }
         Ok(report)
+    }
+
+    /// The clients that read `account`: vigil's own for its own account, else the member role's.
+    pub async fn clients_for(&self, account: &str, own: &str) -> Result<Arc<Clients>, AwsError> {
+        self.members.clients(&self.clients, &self.settings, own, account).await
+    }
+
+    fn engine<'a>(&'a self, cx: ReadCx<'a>, now: DateTime<Utc>, opts: &RunOptions, exports: &'a [&'a dyn ExportSink]) -> Engine<'a> {
+        Engine {
+            services: crate::services::all(),
+            cx,
+            store: self.store().map(|s| s as &dyn FindingStore),
+            sink: self.sink().map(|s| s as &dyn AlertSink),
+            exports,
+            now,
+            dry_run: opts.dry_run.unwrap_or(self.settings.dry_run),
+            progress: opts.progress.clone(),
+            deadline: opts.deadline,
+            known: Default::default(),
+        }
+    }
+
+    /// The regions to list in an account: `REGIONS`, or (`REGIONS=all`) those enabled in it.
+    async fn regions_for(&self, clients: &Clients) -> Result<Option<Vec<String>>, AwsError> {
+        if !self.settings.all_regions {
+            return Ok(None);
+        }
+        for service in crate::services::all() {
+            if let Some(read) = service.enabled_regions(clients) {
+                return read.await.map(Some);
+            }
+        }
+        Ok(None)
+    }
+
+    /// Judges whether a member account could be reached: its `vigil_member_role_unavailable`
+    /// finding opens on `error` (reported as the account's audit error) and resolves once the role
+    /// is assumed again.
+    async fn judge_access(&self, m: &Member, now: DateTime<Utc>, opts: &RunOptions, error: Option<AwsError>) -> RunReport {
+        let exports = self.exports();
+        let cx = ReadCx::new(&self.clients, &self.settings, &m.id).named(m.name.clone());
+        let engine = self.engine(cx, now, opts, &exports);
+        let role = crate::member::role_arn(&self.clients.default_region(), &m.id, &self.settings.member_role_name);
+        let access = crate::member::MemberAccess { role_arn: role, error: error.as_ref().map(AwsError::explain) };
+        let mut unit = crate::member::access_unit(&m.id, &self.clients.default_region(), access);
+        if let Some(e) = error {
+            tracing::warn!(account = %m.id, error = %e.explain(), "member role unavailable: the account is not audited");
+            unit.failures.push(ReadFailure { resource_arn: unit.resource.arn(), error: e });
+        }
+        engine.judge_one(unit).await
+    }
+
+    /// A full scan of every account `ACCOUNTS` names, a few accounts at a time.
+    async fn scan_accounts(&self, own: &str, now: DateTime<Utc>, opts: &RunOptions) -> Result<RunReport, HandlerError> {
+        let members = crate::member::members(&self.clients, &self.settings, own).await.map_err(HandlerError::from_aws)?;
+        let mut total = RunReport { kind: "full_scan".into(), complete: true, ..Default::default() };
+        let reports: Vec<RunReport> = futures::stream::iter(members.iter())
+            .map(|m| self.scan_member(m, own, now, opts))
+            .buffer_unordered(ACCOUNT_CONCURRENCY)
+            .collect()
+            .await;
+        for r in reports {
+            total.absorb(r);
+        }
+        total.accounts = members.len() as u64;
+        Ok(total)
+    }
+
+    async fn scan_member(&self, m: &Member, own: &str, now: DateTime<Utc>, opts: &RunOptions) -> RunReport {
+        let clients = match self.clients_for(&m.id, own).await {
+            Ok(c) => c,
+            Err(e) => return self.judge_access(m, now, opts, Some(e)).await,
+        };
+        let mut report = RunReport { kind: "full_scan".into(), complete: true, ..Default::default() };
+        if m.id != own {
+            report.absorb(self.judge_access(m, now, opts, None).await);
+        }
+        let regions = match self.regions_for(&clients).await {
+            Ok(r) => r,
+            Err(e) => {
+                report.audit_errors.push(AuditError::from_failure(&ReadFailure { resource_arn: format!("regions of {}", m.id), error: e }));
+                report.complete = false;
+                return report;
+            }
+        };
+        let exports = self.exports();
+        let cx = ReadCx::new(&clients, &self.settings, &m.id).with_regions(regions).named(m.name.clone());
+        let opts = RunOptions { progress: opts.progress_for.as_ref().map(|f| f(&m.label())).or_else(|| opts.progress.clone()), ..opts.clone() };
+        report.absorb(self.engine(cx, now, &opts, &exports).full_scan().await);
+        report
+    }
+
+    /// Plans a scheduled scan as shards on the queue: every enabled service in every region of
+    /// every account (global services once per account). Members whose role cannot be assumed get
+    /// their finding instead of shards; findings of services or regions no longer audited leave
+    /// scope here, account by account.
+    async fn plan(&self, queue_url: &str, own: &str, now: DateTime<Utc>, opts: &RunOptions) -> Result<RunReport, HandlerError> {
+        let members = crate::member::members(&self.clients, &self.settings, own).await.map_err(HandlerError::from_aws)?;
+        let plan = timestamp(now);
+        let mut total = RunReport { kind: "plan".into(), complete: true, ..Default::default() };
+        let mut shards = Vec::new();
+        for m in &members {
+            let clients = match self.clients_for(&m.id, own).await {
+                Ok(c) => c,
+                Err(e) => {
+                    total.absorb(self.judge_access(m, now, opts, Some(e)).await);
+                    continue;
+                }
+            };
+            if m.id != own {
+                total.absorb(self.judge_access(m, now, opts, None).await);
+            }
+            let regions = match self.regions_for(&clients).await {
+                Ok(r) => r,
+                Err(e) => {
+                    total.audit_errors.push(AuditError::from_failure(&ReadFailure { resource_arn: format!("regions of {}", m.id), error: e }));
+                    continue;
+                }
+            };
+            let exports = self.exports();
+            let cx = ReadCx::new(&clients, &self.settings, &m.id).with_regions(regions).named(m.name.clone());
+            let engine = self.engine(cx, now, opts, &exports);
+            for (service, region) in engine.shards() {
+                shards.push(ShardMessage { account: m.id.clone(), account_name: m.name.clone(), region, service: service.to_string(), after: None, pass: 0, plan: plan.clone() });
+            }
+            total.absorb(engine.sweep_leaving().await);
+        }
+        crate::queue::send(&self.clients, queue_url, &shards).await.map_err(HandlerError::from_aws)?;
+        tracing::info!(accounts = members.len(), shards = shards.len(), "scan planned");
+        total.accounts = members.len() as u64;
+        total.shards_sent = shards.len() as u64;
+        Ok(total)
+    }
+
+    /// Consumes a batch of shards from the queue. Each message settles on its own: one whose
+    /// shard cannot finish (vigil's store failed, or its continuation could not be queued) is
+    /// reported in `batchItemFailures`, so SQS retries only it and at last dead-letters it.
+    async fn consume(&self, records: Vec<crate::queue::Record>, own: &str, now: DateTime<Utc>, opts: &RunOptions) -> RunReport {
+        let mut total = RunReport { kind: "shards".into(), complete: true, batch_item_failures: Some(Vec::new()), ..Default::default() };
+        for rec in records {
+            let msg = match rec.shard {
+                Ok(m) => m,
+                Err(why) => {
+                    // Bad input: a retry cannot help; it is logged whole and dropped.
+                    tracing::error!(message_id = %rec.message_id, %why, "queue message rejected");
+                    continue;
+                }
+            };
+            match self.run_shard(&msg, own, now, opts).await {
+                Ok(r) => total.absorb(r),
+                Err(e) => {
+                    tracing::error!(shard = %msg.label(), error = %e.explain(), "shard failed; SQS retries it");
+                    total.audit_errors.push(AuditError::from_failure(&ReadFailure { resource_arn: msg.label(), error: e }));
+                    total.batch_item_failures.get_or_insert_with(Vec::new).push(crate::queue::ItemFailure { item_identifier: rec.message_id });
+                }
+            }
+        }
+        total
+    }
+
+    async fn run_shard(&self, msg: &ShardMessage, own: &str, now: DateTime<Utc>, opts: &RunOptions) -> Result<RunReport, AwsError> {
+        let m = Member { id: msg.account.clone(), name: msg.account_name.clone() };
+        if !self.settings.accounts.admits(&m.id, own) {
+            tracing::warn!(shard = %msg.label(), "account no longer audited (ACCOUNTS); shard dropped");
+            return Ok(RunReport { kind: "ignored".into(), ignored_reason: Some(format!("account {} is not audited", m.id)), ..Default::default() });
+        }
+        let clients = match self.clients_for(&m.id, own).await {
+            Ok(c) => c,
+            Err(e) if e.is_retryable() => return Err(e),
+            Err(e) => return Ok(self.judge_access(&m, now, opts, Some(e)).await),
+        };
+        let budget = self.settings.shard_seconds.map(|s| Instant::now() + Duration::from_secs(s));
+        let deadline = match (opts.deadline, budget) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let opts = RunOptions { deadline, ..opts.clone() };
+        let exports = self.exports();
+        let cx = ReadCx::new(&clients, &self.settings, &m.id).named(m.name.clone());
+        let report = self.engine(cx, now, &opts, &exports).shard(&msg.service, &msg.region, msg.after.as_deref()).await;
+        if let Some(e) = report.audit_errors.iter().find(|e| e.is_infrastructure()) {
+            return Err(e.to_aws_error());
+        }
+        if let Some(at) = &report.resume_at {
+            let url = self.settings.shard_queue_url.as_deref().ok_or_else(|| AwsError::other(crate::error::Operation { service: "sqs", name: "SendMessageBatch" }, "SHARD_QUEUE_URL is not set: the shard cannot continue"))?;
+            crate::queue::send(&self.clients, url, &[msg.continued(at.clone())]).await?;
+            tracing::info!(shard = %msg.label(), pass = msg.pass + 1, resume_at = %at, "shard continues in another pass");
+        }
+        Ok(report)
+    }
+
+    /// Audits the resources an event or operator named, account by account: each account's
+    /// resources are read with that account's clients.
+    async fn audit_named(&self, audit: &[Target], deleted: &[ResourceRef], own: &str, now: DateTime<Utc>, opts: &RunOptions) -> RunReport {
+        let mut by_account: BTreeMap<String, (Vec<Target>, Vec<ResourceRef>)> = BTreeMap::new();
+        let account_of = |r: &ResourceRef| if r.account.is_empty() { own.to_string() } else { r.account.clone() };
+        for t in audit {
+            by_account.entry(account_of(&t.resource)).or_default().0.push(t.clone());
+        }
+        for r in deleted {
+            by_account.entry(account_of(r)).or_default().1.push(r.clone());
+        }
+        let mut total = RunReport { kind: "resources".into(), complete: true, ..Default::default() };
+        let mut ignored = Vec::new();
+        for (account, (targets, gone)) in by_account {
+            if !self.settings.accounts.admits(&account, own) {
+                ignored.push(format!("account {account} is not audited (ACCOUNTS)"));
+                continue;
+            }
+            let m = Member { id: account.clone(), name: None };
+            let clients = match self.clients_for(&account, own).await {
+                Ok(c) => c,
+                Err(e) => {
+                    total.absorb(self.judge_access(&m, now, opts, Some(e)).await);
+                    continue;
+                }
+            };
+            let exports = self.exports();
+            let cx = ReadCx::new(&clients, &self.settings, &account);
+            total.absorb(self.engine(cx, now, opts, &exports).resources(&targets, &gone).await);
+        }
+        if total.resources_audited + total.resources_skipped + total.resources_deleted == 0 && total.audit_errors.is_empty() && !ignored.is_empty() {
+            total.kind = "ignored".into();
+            total.ignored_reason = Some(ignored.join("; "));
+        }
+        total
     }
 }
 

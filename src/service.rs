@@ -168,12 +168,28 @@ pub struct ReadCx<'a> {
     pub clients: &'a Clients,
     pub settings: &'a Settings,
     pub account_id: &'a str,
+    /// The account's name from Organizations, for alerts.
+    pub account_name: Option<String>,
+    /// The regions this account is listed in, when `REGIONS=all` resolved them.
+    regions: Option<Vec<String>>,
     state: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
 }
 
 impl<'a> ReadCx<'a> {
     pub fn new(clients: &'a Clients, settings: &'a Settings, account_id: &'a str) -> Self {
-        ReadCx { clients, settings, account_id, state: Mutex::default() }
+        ReadCx { clients, settings, account_id, account_name: None, regions: None, state: Mutex::default() }
+    }
+
+    /// The same, listing these regions (the account's enabled ones, for `REGIONS=all`).
+    pub fn with_regions(mut self, regions: Option<Vec<String>>) -> Self {
+        self.regions = regions;
+        self
+    }
+
+    /// The same, naming the account (for alerts).
+    pub fn named(mut self, name: Option<String>) -> Self {
+        self.account_name = name;
+        self
     }
 
     /// The run's one value of `T`, created on first use (a service's per-run cache).
@@ -203,6 +219,9 @@ impl<'a> ReadCx<'a> {
 
     /// The regions a regional service is scanned in.
     pub fn regions(&self) -> Vec<String> {
+        if let Some(r) = &self.regions {
+            return r.clone();
+        }
         if self.settings.regions.is_empty() {
             vec![self.clients.default_region()]
         } else {
@@ -303,6 +322,12 @@ pub trait Service: Sync {
     /// Sections this service adds to `vigil report`'s `audit.json`, from the findings' evidence.
     fn report_sections(&self, _findings: &[crate::findings::Finding]) -> Vec<(&'static str, serde_json::Value)> {
         Vec::new()
+    }
+
+    /// The regions enabled in the account these clients read, when this service can tell (EC2's
+    /// `DescribeRegions`): what `REGIONS=all` lists.
+    fn enabled_regions<'a>(&'a self, _clients: &'a Clients) -> Option<BoxFuture<'a, Result<Vec<String>, AwsError>>> {
+        None
     }
 
     /// Reads this service's resources placed in or attached to `r` (another service's resource);

@@ -3,7 +3,8 @@
 
 Every request is forwarded to the upstream moto server unless a rule matches it. A rule names a
 service (the SigV4 credential scope: s3, iam, ec2, rds, dynamodb, sns, sts), optionally one
-operation, a fault, and how many requests it hits (all when `times` is absent). Faults:
+operation, a fault, and how many requests it hits (all when `times` is absent); `body_contains`
+limits it to requests whose body contains that text (one member's AssumeRole, say). Faults:
 
   throttle     the service's own throttling error (Throttling, RequestLimitExceeded, SlowDown, ...)
   server       500 InternalError            unavailable  503 ServiceUnavailable
@@ -115,12 +116,14 @@ def error_body(service, status, code, message):
     return status, "text/xml", body.encode()
 
 
-def take_rule(service, operation):
+def take_rule(service, operation, body=b""):
     with LOCK:
         for rule in RULES:
             if rule.get("service") != service:
                 continue
             if rule.get("operation") not in (None, operation):
+                continue
+            if rule.get("body_contains") and rule["body_contains"].encode() not in body:
                 continue
             if rule.get("times") is not None:
                 if rule["times"] <= 0:
@@ -203,7 +206,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.control(body)
         service = service_of(self.headers)
         operation = operation_of(service, self.command, url.path, url.query, self.headers, body)
-        rule = take_rule(service, operation)
+        rule = take_rule(service, operation, body)
         fault = rule["fault"] if rule else None
         if fault == "reset":
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

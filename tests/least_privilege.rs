@@ -22,6 +22,9 @@ const PLATFORM_ACTIONS: &[(&str, &str)] = &[
     ("logs:CreateLogStream", "the Lambda runtime creates the function's log streams"),
     ("logs:PutLogEvents", "the Lambda runtime writes the function's logs"),
     ("sqs:SendMessage", "Lambda sends failed async invocations to the dead-letter queue (encrypted with vigil's key)"),
+    ("sqs:ReceiveMessage", "the shard queue's event source mapping receives shards for the function"),
+    ("sqs:DeleteMessage", "the event source mapping deletes the shards the function settled"),
+    ("sqs:GetQueueAttributes", "the event source mapping reads the shard queue's settings"),
 ];
 
 fn as_list(v: &Value) -> Vec<String> {
@@ -179,4 +182,50 @@ fn sinks_that_are_off_need_no_permission() {
     assert_eq!(env["EVENT_BUS"]["Fn::If"][0], "HasEventBus", "EVENT_BUS is unset when there is no bus");
     assert_eq!(t["Parameters"]["SecurityHub"]["Default"], "off");
     assert_eq!(t["Parameters"]["EventBusName"]["Default"], "");
+}
+
+/// The statements of the central role that read audited services (their actions are in the
+/// services' permission tables), by Sid.
+fn read_statements(role: &Value) -> BTreeMap<String, Value> {
+    let reads: BTreeSet<String> = vigil::services::all().iter().flat_map(|s| s.info().permissions.iter().flat_map(|(_, a)| a.iter().map(|a| a.to_string()))).collect();
+    let mut out = BTreeMap::new();
+    for policy in role["Properties"]["Policies"].as_array().unwrap() {
+        for stmt in policy["PolicyDocument"]["Statement"].as_array().into_iter().flatten() {
+            if as_list(&stmt["Action"]).iter().all(|a| reads.contains(a)) {
+                out.insert(stmt["Sid"].as_str().unwrap().to_string(), stmt.clone());
+            }
+        }
+    }
+    out
+}
+
+/// The member role grants exactly the central role's read statements, so the operations the
+/// suite recorded prove it as they prove the central role; and it grants nothing else.
+#[test]
+fn the_member_role_reads_exactly_what_the_central_role_reads() {
+    let central = read_statements(&template()["Resources"]["FunctionRole"]);
+    let member_t = template_file("member.yaml");
+    let role = &member_t["Resources"]["AuditRole"];
+    let member = read_statements(role);
+    assert!(!central.is_empty());
+    assert_eq!(member, central, "member.yaml's AuditRole carries the central role's read statements word for word");
+    let all: usize = role["Properties"]["Policies"].as_array().unwrap().iter().map(|p| p["PolicyDocument"]["Statement"].as_array().unwrap().len()).sum();
+    assert_eq!(all, member.len(), "the member role grants nothing but reads");
+    let services: BTreeSet<String> = vigil::services::all().iter().flat_map(|s| s.info().permissions.iter().flat_map(|(_, a)| a.iter().map(|a| a.to_string()))).collect();
+    let granted: BTreeSet<String> = member.values().flat_map(|s| as_list(&s["Action"])).collect();
+    assert_eq!(granted, services, "every service's read action, and only those");
+}
+
+/// The member and region templates forward exactly the events the central rule routes.
+#[test]
+fn forwarded_events_are_the_routed_events() {
+    let central = template()["Resources"]["AuditorFunction"]["Properties"]["Events"]["ChangeEvents"]["Properties"]["Pattern"].clone();
+    for file in ["member.yaml", "region.yaml"] {
+        let t = template_file(file);
+        assert_eq!(t["Resources"]["ForwardChangeEvents"]["Properties"]["EventPattern"], central, "{file}");
+        let target = &t["Resources"]["ForwardChangeEvents"]["Properties"]["Targets"][0]["Arn"]["Fn::Sub"];
+        assert_eq!(target, "arn:${AWS::Partition}:events:${CentralRegion}:${CentralAccountId}:event-bus/default", "{file}");
+    }
+    let policy = &template()["Resources"]["OrganizationEventsPolicy"]["Properties"]["Statement"];
+    assert_eq!(policy["Condition"]["StringEquals"]["aws:PrincipalOrgID"], serde_json::json!({"Ref": "OrganizationId"}));
 }

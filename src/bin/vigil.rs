@@ -67,11 +67,29 @@ struct RunOpts {
     /// Audit as if it were this time (RFC 3339), for time-based checks.
     #[arg(long, value_parser = parse_time)]
     as_of: Option<chrono::DateTime<chrono::Utc>>,
+    /// Accounts to scan: self, comma-separated ids, or organization (sets ACCOUNTS).
+    #[arg(long)]
+    accounts: Option<String>,
+    /// The role to assume in each member account (sets MEMBER_ROLE_NAME).
+    #[arg(long)]
+    role_name: Option<String>,
+    /// The ExternalId the member role requires (sets MEMBER_EXTERNAL_ID).
+    #[arg(long)]
+    external_id: Option<String>,
 }
 
 impl RunOpts {
     fn options(&self, progress: Option<Arc<dyn Progress>>) -> RunOptions {
-        RunOptions { as_of: self.as_of, dry_run: self.dry_run.then_some(true), progress, function_arn: None, deadline: None }
+        RunOptions { as_of: self.as_of, dry_run: self.dry_run.then_some(true), progress, ..RunOptions::default() }
+    }
+
+    /// Puts the account flags where the settings read them, before anything reads the settings.
+    fn export_settings(&self) {
+        for (var, value) in [("ACCOUNTS", &self.accounts), ("MEMBER_ROLE_NAME", &self.role_name), ("MEMBER_EXTERNAL_ID", &self.external_id)] {
+            if let Some(v) = value {
+                std::env::set_var(var, v);
+            }
+        }
     }
 }
 
@@ -425,16 +443,22 @@ async fn run(cli: Cli) -> Result<ExitCode, AnyError> {
 }
 
 async fn execute(event: Value, args: RunArgs, progress: bool) -> Result<ExitCode, AnyError> {
+    args.opts.export_settings();
     let vigil = Vigil::from_env().await?;
-    let bar: Option<Arc<dyn Progress>> = (progress && std::io::stderr().is_terminal()).then(|| {
-        let pb = indicatif::ProgressBar::new(0);
-        pb.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} auditing [{bar:30}] {pos}/{len} resources ({elapsed})")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        Arc::new(Bar(pb)) as Arc<dyn Progress>
-    });
-    let report: RunReport = vigil.handle(&event, &args.opts.options(bar)).await?;
+    let style = || {
+        indicatif::ProgressStyle::with_template("{spinner} {prefix} [{bar:30}] {pos}/{len} resources ({elapsed})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+    };
+    let mut opts = args.opts.options(None);
+    if progress && std::io::stderr().is_terminal() {
+        // One bar per account, all drawn together.
+        let bars = indicatif::MultiProgress::new();
+        opts.progress_for = Some(Arc::new(move |account: &str| {
+            let pb = bars.add(indicatif::ProgressBar::new(0).with_style(style()).with_prefix(format!("auditing {account}")));
+            Arc::new(Bar(pb)) as Arc<dyn Progress>
+        }));
+    }
+    let report: RunReport = vigil.handle(&event, &opts).await?;
     match (&report.ignored_reason, args.format) {
         (Some(reason), vigil::render::Format::Table) => println!("Ignored: {reason}"),
         _ => emit(args.format, &report.findings, Some(&report), args.out_file.as_deref())?,

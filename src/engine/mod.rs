@@ -62,6 +62,11 @@ impl AuditError {
         AuditError::new(&f.resource_arn, &f.error)
     }
 
+    /// A failure that left something unread (a member account, its regions, a shard).
+    pub fn from_failure(f: &ReadFailure) -> Self {
+        AuditError::read(f)
+    }
+
     /// A failure of vigil's own store or alert sink.
     fn infrastructure(resource: &str, e: &AwsError) -> Self {
         AuditError { infrastructure: true, ..AuditError::new(resource, e) }
@@ -156,6 +161,15 @@ pub struct RunReport {
     /// A shard pass cut by its deadline: the first resource (ARN) the next pass resumes at.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resume_at: Option<String>,
+    /// Accounts a full scan or plan covered.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub accounts: u64,
+    /// Shards a scheduled scan sent to the queue.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub shards_sent: u64,
+    /// Queue messages to retry (the SQS event source mapping reads this).
+    #[serde(rename = "batchItemFailures", skip_serializing_if = "Option::is_none")]
+    pub batch_item_failures: Option<Vec<crate::queue::ItemFailure>>,
     pub calls: crate::aws::CallStats,
     pub wall_ms: u64,
     /// Current failing findings of the audited resources (OPEN or SUPPRESSED).
@@ -164,6 +178,52 @@ pub struct RunReport {
     /// Alerts due in this run (published unless dry run or no sink).
     #[serde(skip)]
     pub alerts: Vec<Alert>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+impl RunReport {
+    /// Adds another run's results to this one (several accounts or shards in one invocation).
+    pub fn absorb(&mut self, o: RunReport) {
+        if self.observed_at.is_empty() {
+            self.observed_at = o.observed_at;
+        }
+        self.dry_run |= o.dry_run;
+        self.resources_audited += o.resources_audited;
+        self.resources_skipped += o.resources_skipped;
+        self.resources_deleted += o.resources_deleted;
+        self.evaluated += o.evaluated;
+        self.passed += o.passed;
+        for (k, v) in o.evaluated_by_check {
+            *self.evaluated_by_check.entry(k).or_default() += v;
+        }
+        for (k, v) in o.transitions {
+            *self.transitions.entry(k).or_default() += v;
+        }
+        self.alerts_sent += o.alerts_sent;
+        for (k, v) in o.exports_sent {
+            *self.exports_sent.entry(k).or_default() += v;
+        }
+        self.exports_owed += o.exports_owed;
+        self.export_errors.extend(o.export_errors);
+        self.audit_errors.extend(o.audit_errors);
+        self.incomplete_types.extend(o.incomplete_types);
+        self.unsettled.extend(o.unsettled);
+        self.remaining.extend(o.remaining);
+        self.complete &= o.complete;
+        self.resume_at = self.resume_at.take().or(o.resume_at);
+        self.accounts += o.accounts;
+        self.shards_sent += o.shards_sent;
+        if let Some(f) = o.batch_item_failures {
+            self.batch_item_failures.get_or_insert_with(Vec::new).extend(f);
+        }
+        self.findings.extend(o.findings);
+        self.alerts.extend(o.alerts);
+        self.findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.resource_arn.cmp(&b.resource_arn)).then(a.check_id.cmp(&b.check_id)));
+        self.compliance_score = (self.evaluated > 0).then(|| self.passed as f64 / self.evaluated as f64 * 100.0);
+    }
 }
 
 /// The outcome of judging (or failing to read) one resource.
@@ -365,6 +425,30 @@ impl Engine<'_> {
             pass.results.extend(self.sweep(&active, &pass.complete, &listed).await);
         }
         self.finish(report, pass.results).await
+    }
+
+    /// The shards of a full scan of this account: each enabled service in each of its regions.
+    pub fn shards(&self) -> Vec<(&'static str, String)> {
+        self.enabled().flat_map(|s| self.regions_of(s).into_iter().map(move |r| (s.name(), r))).collect()
+    }
+
+    /// Settles the findings of services switched off and regions left out of scope, without
+    /// listing anything (the planner's part of a queued full scan; gone resources are each
+    /// shard's to sweep).
+    pub async fn sweep_leaving(&self) -> RunReport {
+        let mut report = RunReport { kind: "sweep".into(), complete: true, ..Default::default() };
+        let results = match self.account_active(&mut report).await {
+            Some(active) => self.sweep(&active, &[], &BTreeSet::new()).await,
+            None => Vec::new(),
+        };
+        self.finish(report, results).await
+    }
+
+    /// Judges one snapshot the caller made (a member account's reachability).
+    pub async fn judge_one(&self, unit: Snapshot) -> RunReport {
+        let report = RunReport { kind: "access".into(), complete: true, ..Default::default() };
+        let judged = self.judge(unit).await;
+        self.finish(report, vec![judged]).await
     }
 
     /// The regions a service is listed in: the SDK's for a global service.
@@ -644,6 +728,7 @@ impl Engine<'_> {
             .services
             .iter()
             .flat_map(|s| s.checks().iter().copied())
+            .chain(crate::member::CHECKS.iter().copied())
             .filter(|c| c.resource_types.contains(&r.kind))
             .filter_map(|check| {
                 let outcome = check.evaluate(any, &ctx)?;
@@ -822,7 +907,7 @@ impl Engine<'_> {
                     exported.push(c.finding.clone());
                 }
                 if c.alert {
-                    report.alerts.push(Alert::new(&c.finding, c.transition));
+                    report.alerts.push(Alert::for_account(&c.finding, c.transition, self.cx.account_name.as_deref()));
                 }
                 if c.finding.status != Status::Resolved {
                     report.findings.push(c.finding);

@@ -351,9 +351,14 @@ pub fn cli(world: &World, args: &[&str], extra_env: &[(&str, &str)]) -> (bool, S
 
 /// The template as JSON, decoded by cfn-lint (which understands the short-form intrinsic tags).
 pub fn template() -> Value {
+    template_file("template.yaml")
+}
+
+/// A CloudFormation template of the repository, decoded as cfn-lint decodes it.
+pub fn template_file(name: &str) -> Value {
     let out = Command::new(venv_bin("python"))
         .args(["-c", "import json,sys; from cfnlint.decode import decode; t,m=decode(sys.argv[1]); assert not m, m; print(json.dumps(t))"])
-        .arg(repo().join("template.yaml"))
+        .arg(repo().join(name))
         .output()
         .expect("run cfn-lint's decoder");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

@@ -254,6 +254,7 @@ impl Subject for RegionSettings {}
 
 /// Each operation the collector performs, with the IAM actions that authorize it.
 static OPERATIONS: &[(&str, &[&str])] = &[
+    ("ec2:DescribeRegions", &["ec2:DescribeRegions"]),
     ("ec2:DescribeSecurityGroups", &["ec2:DescribeSecurityGroups"]),
     ("ec2:DescribeVpcs", &["ec2:DescribeVpcs"]),
     ("ec2:DescribeSubnets", &["ec2:DescribeSubnets"]),
@@ -272,6 +273,10 @@ static INFO: ServiceInfo = ServiceInfo { name: "ec2", types: &[SECURITY_GROUP, V
 pub struct Ec2;
 
 impl Service for Ec2 {
+    fn enabled_regions<'a>(&'a self, clients: &'a crate::aws::Clients) -> Option<BoxFuture<'a, Result<Vec<String>, crate::error::AwsError>>> {
+        Some(Box::pin(read::enabled_regions(clients)))
+    }
+
     fn info(&self) -> &'static ServiceInfo {
         &INFO
     }

@@ -14,6 +14,18 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 /// The EC2 client for a region.
+/// The regions enabled in the account (opted-in or not requiring opt-in), sorted: what
+/// `REGIONS=all` lists. Asked in the SDK's region.
+pub async fn enabled_regions(clients: &crate::aws::Clients) -> Result<Vec<String>, AwsError> {
+    let out = client(clients, "").describe_regions().send().await.map_err(|e| classify(&e))?;
+    let mut regions: Vec<String> = out.regions().iter().filter_map(|r| r.region_name().map(str::to_string)).collect();
+    if regions.is_empty() {
+        return Err(AwsError::other(crate::error::Operation { service: "ec2", name: "DescribeRegions" }, "the answer lists no region"));
+    }
+    regions.sort();
+    Ok(regions)
+}
+
 pub fn client(clients: &crate::aws::Clients, region: &str) -> Client {
     clients.regional(region, |sdk, recorder| Client::from_conf(aws_sdk_ec2::config::Builder::from(sdk).interceptor(recorder.clone()).build()))
 }
