@@ -17,11 +17,11 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_moto():
+def start_moto(iam_managed_policies=True):
     port = free_port()
     proc = subprocess.Popen([os.path.join(ROOT, ".venv/bin/moto_server"), "-H", "127.0.0.1", "-p", str(port)],
                             stdout=subprocess.DEVNULL, stderr=open(os.environ.get("VIGIL_BENCH_MOTO_LOG", os.devnull), "w"),
-                            env={**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true", "MOTO_EC2_LOAD_DEFAULT_AMIS": "false"})
+                            env={**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true" if iam_managed_policies else "false", "MOTO_EC2_LOAD_DEFAULT_AMIS": "false"})
     for _ in range(300):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()

@@ -94,8 +94,8 @@ pub struct Finding {
     /// that finds undelivered transitions with one Query.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub export_due: Option<String>,
-    /// The shard that audits this finding, `account#service#region` (`global` for a service listed
-    /// once per account): the key of the index that loads a shard's findings with one Query.
+    /// The shard that audits this finding, `account#region` (`account#global` for the services
+    /// listed once per account): the key of the index that loads a shard's findings with one Query.
     /// Absent on items written before the index existed, until their next write.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<String>,
@@ -608,7 +608,7 @@ mod tests {
         let changed = reconcile(&items, &[other], &obs_at(&r, hour_later));
         assert!(!is_refresh_only(&changed[0], &items, hour_later), "a new detail is written");
         let mut keyed = again[0].clone();
-        keyed.finding.shard = Some("123456789012#s3#global".into());
+        keyed.finding.shard = Some("123456789012#global".into());
         assert!(!is_refresh_only(&keyed, &items, hour_later), "an item gaining its shard key is written");
         let resolved = reconcile(&items, &[pass(&public_policy::CHECK)], &obs_at(&r, hour_later));
         assert!(!is_refresh_only(&resolved[0], &items, hour_later), "a lifecycle transition is written");

@@ -6,6 +6,7 @@ use crate::config::{ConfigError, Settings};
 use crate::engine::ports::{AlertSink, ExportSink, FindingStore};
 use crate::engine::{AuditError, Engine, Progress, RunReport};
 use crate::error::{AwsError, HandlerError, ReadFailure};
+use crate::findings::Finding;
 use crate::member::{Member, MemberClients};
 use crate::model::{timestamp, truncate_millis, Arn, ResourceRef};
 use crate::queue::ShardMessage;
@@ -267,8 +268,11 @@ impl Vigil {
     async fn scan_accounts(&self, own: &str, now: DateTime<Utc>, opts: &RunOptions) -> Result<RunReport, HandlerError> {
         let members = crate::member::members(&self.clients, &self.settings, own).await.map_err(HandlerError::from_aws)?;
         let mut total = RunReport { kind: "full_scan".into(), complete: true, ..Default::default() };
+        // The findings the sweep settles, read once for every account.
+        let active = self.active_by_account(&mut total).await;
+        let active = &active;
         let reports: Vec<RunReport> = futures::stream::iter(members.iter())
-            .map(|m| self.scan_member(m, own, now, opts))
+            .map(|m| self.scan_member(m, own, now, opts, active.as_ref().map(|a| a.get(&m.id).cloned().unwrap_or_default())))
             .buffer_unordered(ACCOUNT_CONCURRENCY)
             .collect()
             .await;
@@ -279,7 +283,7 @@ impl Vigil {
         Ok(total)
     }
 
-    async fn scan_member(&self, m: &Member, own: &str, now: DateTime<Utc>, opts: &RunOptions) -> RunReport {
+    async fn scan_member(&self, m: &Member, own: &str, now: DateTime<Utc>, opts: &RunOptions, active: Option<Vec<Finding>>) -> RunReport {
         let clients = match self.clients_for(&m.id, own).await {
             Ok(c) => c,
             Err(e) => return self.judge_access(m, now, opts, Some(e)).await,
@@ -299,8 +303,38 @@ impl Vigil {
         let exports = self.exports();
         let cx = ReadCx::new(&clients, &self.settings, &m.id).with_regions(regions).named(m.name.clone());
         let opts = RunOptions { progress: opts.progress_for.as_ref().map(|f| f(&m.label())).or_else(|| opts.progress.clone()), ..opts.clone() };
-        report.absorb(self.engine(cx, now, &opts, &exports).full_scan().await);
+        let engine = self.engine(cx, now, &opts, &exports);
+        let mut run = RunReport { kind: "full_scan".into(), ..Default::default() };
+        let active = match active {
+            Some(mut a) => {
+                run.absorb(engine.key_legacy(&mut a).await);
+                Some(a)
+            }
+            None => None,
+        };
+        report.absorb(engine.full_scan_with(run, active).await);
         report
+    }
+
+    /// Every account's OPEN and SUPPRESSED findings, read once (one Query per status and severity,
+    /// paginated), by account; `None` when there is no store or the read failed (then nothing is
+    /// swept).
+    async fn active_by_account(&self, report: &mut RunReport) -> Option<BTreeMap<String, Vec<Finding>>> {
+        let store = self.store()?;
+        let types: Vec<crate::model::ResourceType> = crate::services::resource_types().collect();
+        match FindingStore::active(store, &types, None).await {
+            Ok(all) => {
+                let mut by: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
+                for f in all {
+                    by.entry(f.account_id.clone()).or_default().push(f);
+                }
+                Some(by)
+            }
+            Err(e) => {
+                report.audit_errors.push(AuditError::store_failure("findings sweep", e));
+                None
+            }
+        }
     }
 
     /// Plans a scheduled scan as shards on the queue: every enabled service in every region of
@@ -311,6 +345,7 @@ impl Vigil {
         let members = crate::member::members(&self.clients, &self.settings, own).await.map_err(HandlerError::from_aws)?;
         let plan = timestamp(now);
         let mut total = RunReport { kind: "plan".into(), complete: true, ..Default::default() };
+        let mut active = self.active_by_account(&mut total).await;
         let mut shards = Vec::new();
         for m in &members {
             let clients = match self.clients_for(&m.id, own).await {
@@ -333,10 +368,15 @@ impl Vigil {
             let exports = self.exports();
             let cx = ReadCx::new(&clients, &self.settings, &m.id).with_regions(regions).named(m.name.clone());
             let engine = self.engine(cx, now, opts, &exports);
-            for (service, region) in engine.shards() {
-                shards.push(ShardMessage { account: m.id.clone(), account_name: m.name.clone(), region, service: service.to_string(), after: None, pass: 0, plan: plan.clone() });
+            for (services, region) in engine.shards() {
+                let services = services.into_iter().map(str::to_string).collect();
+                shards.push(ShardMessage { account: m.id.clone(), account_name: m.name.clone(), region, services, after: None, pass: 0, plan: plan.clone() });
             }
-            total.absorb(engine.sweep_leaving().await);
+            if let Some(active) = active.as_mut() {
+                let mut mine = active.remove(&m.id).unwrap_or_default();
+                total.absorb(engine.key_legacy(&mut mine).await);
+                total.absorb(engine.sweep_leaving(&mine).await);
+            }
         }
         crate::queue::send(&self.clients, queue_url, &shards).await.map_err(HandlerError::from_aws)?;
         tracing::info!(accounts = members.len(), shards = shards.len(), "scan planned");
@@ -390,14 +430,15 @@ impl Vigil {
         let opts = RunOptions { deadline, ..opts.clone() };
         let exports = self.exports();
         let cx = ReadCx::new(&clients, &self.settings, &m.id).named(m.name.clone());
-        let report = self.engine(cx, now, &opts, &exports).shard(&msg.service, &msg.region, msg.after.as_deref()).await;
+        let report = self.engine(cx, now, &opts, &exports).shard(&msg.services, &msg.region, msg.after.as_deref()).await;
         if let Some(e) = report.audit_errors.iter().find(|e| e.is_infrastructure()) {
             return Err(e.to_aws_error());
         }
-        if let Some(at) = &report.resume_at {
+        if !report.resume_services.is_empty() {
             let url = self.settings.shard_queue_url.as_deref().ok_or_else(|| AwsError::other(crate::error::Operation { service: "sqs", name: "SendMessageBatch" }, "SHARD_QUEUE_URL is not set: the shard cannot continue"))?;
-            crate::queue::send(&self.clients, url, &[msg.continued(at.clone())]).await?;
-            tracing::info!(shard = %msg.label(), pass = msg.pass + 1, resume_at = %at, "shard continues in another pass");
+            let next = msg.continued(report.resume_services.clone(), report.resume_at.clone());
+            crate::queue::send(&self.clients, url, std::slice::from_ref(&next)).await?;
+            tracing::info!(shard = %msg.label(), pass = next.pass, resume = %next.label(), resume_at = ?next.after, "shard continues in another pass");
         }
         Ok(report)
     }

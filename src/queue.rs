@@ -7,8 +7,8 @@ use crate::error::{AwsError, AwsErrorKind, Operation};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// One shard: audit one service in one account and region (`global` for a service listed once
-/// per account), resuming at `after` when an earlier pass reached its deadline.
+/// One shard: audit `services` in one account and region (or the account's global services, listed
+/// in the home region), the first resuming at `after` when an earlier pass reached its deadline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShardMessage {
     pub account: String,
@@ -16,7 +16,7 @@ pub struct ShardMessage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_name: Option<String>,
     pub region: String,
-    pub service: String,
+    pub services: Vec<String>,
     /// The first resource (ARN order) this pass audits; `None` from the start.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<String>,
@@ -28,14 +28,14 @@ pub struct ShardMessage {
 }
 
 impl ShardMessage {
-    /// The next pass of this shard, resuming at `at`.
-    pub fn continued(&self, at: String) -> ShardMessage {
-        ShardMessage { after: Some(at), pass: self.pass + 1, ..self.clone() }
+    /// The next pass of this shard: `services` left, the first resuming at `at`.
+    pub fn continued(&self, services: Vec<String>, at: Option<String>) -> ShardMessage {
+        ShardMessage { services, after: at, pass: self.pass + 1, ..self.clone() }
     }
 
-    /// `account/service/region`, for logs and summaries.
+    /// `account/region/services`, for logs and summaries.
     pub fn label(&self) -> String {
-        format!("{}/{}/{}", self.account, self.service, self.region)
+        format!("{}/{}/{}", self.account, self.region, self.services.join("+"))
     }
 }
 
@@ -112,7 +112,7 @@ mod tests {
             account: "111111111111".into(),
             account_name: Some("prod".into()),
             region: "eu-west-1".into(),
-            service: "ec2".into(),
+            services: vec!["ec2".into(), "rds".into()],
             after: None,
             pass: 0,
             plan: "2026-11-29T00:00:00.000Z".into(),
@@ -124,7 +124,8 @@ mod tests {
         let recs = records(&event).expect("an SQS event");
         assert_eq!(recs[0].shard.as_ref().unwrap(), &shard);
         assert!(recs[1].shard.as_ref().unwrap_err().contains("not a shard"));
-        assert_eq!(shard.continued("arn:x".into()).pass, 1);
+        let next = shard.continued(vec!["rds".into()], Some("arn:x".into()));
+        assert_eq!((next.pass, next.services.as_slice(), next.after.as_deref()), (1, ["rds".to_string()].as_slice(), Some("arn:x")));
         assert!(records(&serde_json::json!({"Records": [{"eventSource": "aws:s3"}]})).is_none());
         assert!(records(&serde_json::json!({"detail-type": "Scheduled Event"})).is_none());
         let failed = crate::engine::RunReport { batch_item_failures: Some(vec![ItemFailure { item_identifier: "m2".into() }]), ..Default::default() };

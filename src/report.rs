@@ -89,6 +89,10 @@ pub fn summary(r: &RunReport) -> String {
         let _ = writeln!(out, "Changes: {}", t.join(", "));
     }
     let _ = writeln!(out, "Alerts: {} due, {} sent{}", r.alerts.len(), r.alerts_sent, if r.dry_run { " (dry run)" } else { "" });
+    if r.accounts > 0 || r.shards_sent > 0 || r.batch_item_failures.is_some() {
+        let retry = r.batch_item_failures.as_ref().map_or(0, Vec::len);
+        let _ = writeln!(out, "Accounts: {}   Shards sent: {}   Shard messages to retry: {retry}", r.accounts, r.shards_sent);
+    }
     let timings: Vec<String> = r.calls.service_ms.iter().map(|(svc, ms)| format!("{svc} {ms} ms")).collect();
     let _ = writeln!(
         out,

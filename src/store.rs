@@ -5,8 +5,8 @@
 //! first" is one Query. Sparse GSI `by_export_due`: partition key `export_due` (the account), present
 //! only on findings whose latest transition a sink has not accepted, so the transitions still owed
 //! are one Query that is empty in the steady state. GSI `by_shard`: partition key `shard`
-//! (`account#service#region`, `global` for a service listed once per account), so a full-scan
-//! shard loads every finding it may touch with one paginated Query. An existing table gains it by
+//! (`account#region`, or `account#global` for the services listed once per account), so a
+//! full-scan shard loads every finding it may touch with one paginated Query. An existing table gains it by
 //! an in-place update (`UpdateTable` with a `GlobalSecondaryIndexUpdates` Create, which the SAM
 //! template does on deploy); items written before it carry no `shard` until their next write, and
 //! the account-wide sweep still sees them through `by_status_severity`.
@@ -187,11 +187,17 @@ impl Store {
         Ok(out)
     }
 
-    /// OPEN or SUPPRESSED findings of these types in one account (GSI Queries, no Scan).
-    pub async fn active(&self, types: &[ResourceType], account: &str) -> Result<Vec<Finding>, StoreError> {
+    /// OPEN or SUPPRESSED findings of these types, in one account or every account (GSI
+    /// Queries, no Scan).
+    pub async fn active(&self, types: &[ResourceType], account: Option<&str>) -> Result<Vec<Finding>, StoreError> {
         let mut out = Vec::new();
         for status in [Status::Open, Status::Suppressed] {
-            out.extend(self.list(Some(status), None).await?.into_iter().filter(|f| types.contains(&f.resource_type) && f.account_id == account));
+            out.extend(
+                self.list(Some(status), None)
+                    .await?
+                    .into_iter()
+                    .filter(|f| types.contains(&f.resource_type) && account.is_none_or(|a| f.account_id == a)),
+            );
         }
         Ok(out)
     }
@@ -267,7 +273,7 @@ impl FindingStore for Store {
         Store::set_shard(self, f, shard).boxed()
     }
 
-    fn active<'a>(&'a self, types: &'a [ResourceType], account: &'a str) -> BoxFuture<'a, Result<Vec<Finding>, StoreError>> {
+    fn active<'a>(&'a self, types: &'a [ResourceType], account: Option<&'a str>) -> BoxFuture<'a, Result<Vec<Finding>, StoreError>> {
         Store::active(self, types, account).boxed()
     }
 }

@@ -198,7 +198,7 @@ async fn an_organization_fans_out_through_the_queue_and_every_member_is_audited(
 
     // A shard delivered twice changes nothing.
     let before = w.items().await;
-    let dup = json!({"account": members[0], "region": REGION, "service": "ec2", "plan": "dup"}).to_string();
+    let dup = json!({"account": members[0], "region": REGION, "services": ["ec2"], "plan": "dup"}).to_string();
     w.sqs.send_message().queue_url(&shards).message_body(&dup).send().await.unwrap();
     w.sqs.send_message().queue_url(&shards).message_body(&dup).send().await.unwrap();
     let again = drain(&w, &lambda, &shards, 1).await;

@@ -463,6 +463,10 @@ async fn execute(event: Value, args: RunArgs, progress: bool) -> Result<ExitCode
         (Some(reason), vigil::render::Format::Table) => println!("Ignored: {reason}"),
         _ => emit(args.format, &report.findings, Some(&report), args.out_file.as_deref())?,
     }
+    // A batch of queued shards with messages to retry (as SQS would be told): exit 2.
+    if report.batch_item_failures.as_ref().is_some_and(|f| !f.is_empty()) {
+        return Ok(ExitCode::from(2));
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -62,6 +62,11 @@ impl AuditError {
         AuditError::new(&f.resource_arn, &f.error)
     }
 
+    /// A failure of vigil's findings store.
+    pub fn store_failure(resource: &str, e: StoreError) -> Self {
+        AuditError::store(resource, e)
+    }
+
     /// A failure that left something unread (a member account, its regions, a shard).
     pub fn from_failure(f: &ReadFailure) -> Self {
         AuditError::read(f)
@@ -155,10 +160,14 @@ pub struct RunReport {
     pub remaining: Vec<String>,
     /// Whether everything the run set out to audit was audited (no deadline cut).
     pub complete: bool,
-    /// The shard a queued run audited (`account#service#region`).
+    /// The shard a queued run audited (`account#region` or `account#global`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shard: Option<String>,
-    /// A shard pass cut by its deadline: the first resource (ARN) the next pass resumes at.
+    /// A shard pass cut by its deadline: the services the next pass audits (the first resumes at
+    /// `resume_at`, or from its start).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub resume_services: Vec<String>,
+    /// The first resource (ARN) of `resume_services[0]` the next pass audits.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resume_at: Option<String>,
     /// Accounts a full scan or plan covered.
@@ -214,6 +223,9 @@ impl RunReport {
         self.remaining.extend(o.remaining);
         self.complete &= o.complete;
         self.resume_at = self.resume_at.take().or(o.resume_at);
+        if self.resume_services.is_empty() {
+            self.resume_services = o.resume_services;
+        }
         self.accounts += o.accounts;
         self.shards_sent += o.shards_sent;
         if let Some(f) = o.batch_item_failures {
@@ -299,9 +311,9 @@ pub struct Engine<'a> {
     pub known: Known,
 }
 
-/// The shard key: `account#service#region`, `global` for a service listed once per account.
-pub fn shard_key(account: &str, service: &str, region: &str) -> String {
-    format!("{account}#{service}#{region}")
+/// The shard key: `account#region`, or `account#global` for the services listed once per account.
+pub fn shard_key(account: &str, region: &str) -> String {
+    format!("{account}#{region}")
 }
 
 /// Findings a shard loaded with one Query, by resource: each resource's first reconciliation
@@ -322,10 +334,12 @@ impl Known {
         *self.lock() = Some(map);
     }
 
-    /// A resource's loaded findings, once (none stored is an empty list); `None` outside a
-    /// shard, or once used, so the caller reads the store.
-    fn take(&self, arn: &str) -> Option<Vec<Finding>> {
-        self.lock().as_mut().map(|m| m.remove(arn).unwrap_or_default())
+    /// A resource's loaded findings (none stored is an empty list); `None` outside a shard, so
+    /// the caller reads the store. Several services may judge one resource in a shard (the
+    /// account, the account-region), each its own checks, so the entry stays for each of them;
+    /// a write that finds it stale fails its condition and the store is read again.
+    fn get(&self, arn: &str) -> Option<Vec<Finding>> {
+        self.lock().as_ref().map(|m| m.get(arn).cloned().unwrap_or_default())
     }
 
     fn clear(&self) {
@@ -380,39 +394,64 @@ impl Engine<'_> {
     }
 
     /// The shard key of a service's findings in this account and a region: what the store's
-    /// shard index is keyed by.
+    /// shard index is keyed by. A shard is an account's region (every regional service in it) or
+    /// the account's global services.
     pub fn shard_key(&self, service: &dyn Service, region: &str) -> String {
-        shard_key(self.cx.account_id, service.name(), if service.global() { "global" } else { region })
+        shard_key(self.cx.account_id, if service.global() { "global" } else { region })
     }
 
-    /// The shard key a finding belongs under: the service of its check (a check no service lists,
-    /// such as required tags, belongs to the reader of its type), its account and region.
+    /// The service a finding belongs to: the service of its check (a check no service lists, such
+    /// as required tags, belongs to the reader of its type).
+    fn service_of(&self, f: &Finding) -> Option<&dyn Service> {
+        self.services.iter().copied().find(|s| s.checks().iter().any(|c| c.id == f.check_id)).or_else(|| self.owner(f.resource_type))
+    }
+
+    /// The shard key a finding belongs under.
     fn shard_of(&self, f: &Finding) -> Option<String> {
-        let service = self
-            .services
-            .iter()
-            .copied()
-            .find(|s| s.checks().iter().any(|c| c.id == f.check_id))
-            .or_else(|| self.owner(f.resource_type))?;
-        Some(shard_key(&f.account_id, service.name(), if service.global() { "global" } else { &f.region }))
+        let service = self.service_of(f)?;
+        Some(shard_key(&f.account_id, if service.global() { "global" } else { &f.region }))
     }
 
-    /// Audits everything the enabled services list, shard by shard (one service in one region),
-    /// then settles the findings of resources it did not audit: out of scope (scope, `REGIONS`,
-    /// `SERVICES`) or gone (only for types, and regions, whose listing completed). A run cut short
-    /// by its deadline sweeps nothing.
+    /// The shards of a full scan of this account, in order: the global services once, then every
+    /// regional service in each region. Each is (key, region to list in, services).
+    fn groups(&self) -> Vec<(String, String, Vec<&dyn Service>)> {
+        let mut out: Vec<(String, String, Vec<&dyn Service>)> = Vec::new();
+        for service in self.enabled() {
+            for region in self.regions_of(service) {
+                let key = self.shard_key(service, &region);
+                match out.iter_mut().find(|(k, _, _)| *k == key) {
+                    Some((_, _, services)) => services.push(service),
+                    None => out.push((key, region, vec![service])),
+                }
+            }
+        }
+        out
+    }
+
+    /// Audits everything the enabled services list, shard by shard (an account's region, or its
+    /// global services), then settles the findings of resources it did not audit: out of scope
+    /// (scope, `REGIONS`, `SERVICES`) or gone (only for types, and regions, whose listing
+    /// completed). A run cut short by its deadline sweeps nothing.
     pub async fn full_scan(&self) -> RunReport {
         let mut report = RunReport { kind: "full_scan".into(), ..Default::default() };
         let active = self.account_active(&mut report).await;
+        self.full_scan_with(report, active).await
+    }
+
+    /// [`Engine::full_scan`] with the account's active findings already read (`None`: they could
+    /// not be, so nothing is swept), when one caller audits several accounts.
+    pub async fn full_scan_with(&self, mut report: RunReport, active: Option<Vec<Finding>>) -> RunReport {
         let mut pass = Pass::default();
-        for service in self.enabled() {
-            for region in self.regions_of(service) {
-                if self.out_of_time() {
-                    pass.results.push(Audited::remaining(format!("{} in {region}", service.name())));
-                    continue;
-                }
-                self.run_shard(service, &region, None, &mut report, &mut pass).await;
+        for (key, region, services) in self.groups() {
+            if self.out_of_time() {
+                pass.results.push(Audited::remaining(format!("shard {key}")));
+                continue;
             }
+            self.load_shard(&key, &mut report).await;
+            for service in services {
+                self.list_and_audit(service, &region, None, &mut report, &mut pass).await;
+            }
+            self.known.clear();
         }
         if let Some(p) = &self.progress {
             p.finish();
@@ -427,20 +466,17 @@ impl Engine<'_> {
         self.finish(report, pass.results).await
     }
 
-    /// The shards of a full scan of this account: each enabled service in each of its regions.
-    pub fn shards(&self) -> Vec<(&'static str, String)> {
-        self.enabled().flat_map(|s| self.regions_of(s).into_iter().map(move |r| (s.name(), r))).collect()
+    /// The shards of a full scan of this account, as (services, region to list in).
+    pub fn shards(&self) -> Vec<(Vec<&'static str>, String)> {
+        self.groups().into_iter().map(|(_, region, services)| (services.iter().map(|s| s.name()).collect(), region)).collect()
     }
 
-    /// Settles the findings of services switched off and regions left out of scope, without
-    /// listing anything (the planner's part of a queued full scan; gone resources are each
-    /// shard's to sweep).
-    pub async fn sweep_leaving(&self) -> RunReport {
-        let mut report = RunReport { kind: "sweep".into(), complete: true, ..Default::default() };
-        let results = match self.account_active(&mut report).await {
-            Some(active) => self.sweep(&active, &[], &BTreeSet::new()).await,
-            None => Vec::new(),
-        };
+    /// Settles the findings (`active`, this account's OPEN and SUPPRESSED ones) of services
+    /// switched off and regions left out of scope, without listing anything: the planner's part
+    /// of a queued full scan; gone resources are each shard's to sweep.
+    pub async fn sweep_leaving(&self, active: &[Finding]) -> RunReport {
+        let report = RunReport { kind: "sweep".into(), complete: true, ..Default::default() };
+        let results = self.sweep(active, &[], &BTreeSet::new()).await;
         self.finish(report, results).await
     }
 
@@ -466,17 +502,9 @@ impl Engine<'_> {
     async fn account_active(&self, report: &mut RunReport) -> Option<Vec<Finding>> {
         let store = self.store?;
         let types: Vec<ResourceType> = self.services.iter().flat_map(|s| s.types().iter().copied()).collect();
-        match store.active(&types, self.cx.account_id).await {
+        match store.active(&types, Some(self.cx.account_id)).await {
             Ok(mut active) => {
-                if !self.dry_run {
-                    for f in active.iter_mut().filter(|f| f.shard.is_none()) {
-                        let Some(key) = self.shard_of(f) else { continue };
-                        match store.set_shard(f, &key).await {
-                            Ok(()) => f.shard = Some(key),
-                            Err(e) => report.audit_errors.push(AuditError::store(&f.resource_arn, e)),
-                        }
-                    }
-                }
+                report.absorb(self.key_legacy(&mut active).await);
                 Some(active)
             }
             Err(e) => {
@@ -486,57 +514,102 @@ impl Engine<'_> {
         }
     }
 
-    /// One shard on its own (a queued message): one service in one region of this account,
-    /// resuming after `after` (the first resource, in ARN order, that a previous pass left). Its
-    /// sweep runs only when its listing completed and every resource was audited; a pass that
-    /// reaches the deadline returns where to resume in [`RunReport::resume_at`].
-    pub async fn shard(&self, service: &str, region: &str, after: Option<&str>) -> RunReport {
-        let mut report = RunReport { kind: "shard".into(), ..Default::default() };
-        let Some(service) = self.service(service) else {
-            report.ignored_reason = Some(format!("service {service:?} is not enabled (SERVICES)"));
-            report.kind = "ignored".into();
-            return self.finish(report, Vec::new()).await;
-        };
-        report.shard = Some(self.shard_key(service, region));
-        let mut pass = Pass::default();
-        let loaded = self.run_shard(service, region, after, &mut report, &mut pass).await;
-        if let Some(p) = &self.progress {
-            p.finish();
+    /// Writes the shard key onto active items stored before the shard index existed, so shards
+    /// find (and sweep) them.
+    pub async fn key_legacy(&self, active: &mut [Finding]) -> RunReport {
+        let mut report = RunReport::default();
+        let Some(store) = self.store else { return report };
+        if self.dry_run {
+            return report;
         }
-        report.resume_at = pass.results.iter().filter_map(|a| a.remaining.clone()).min();
-        if report.resume_at.is_some() {
-            tracing::info!(shard = ?report.shard, resume_at = ?report.resume_at, "deadline near: the shard continues in another pass");
-        } else if let Some(loaded) = loaded {
-            let active: Vec<Finding> = loaded.into_iter().filter(|f| f.status != Status::Resolved).collect();
-            let mut listed = pass.listed;
-            listed.extend(pass.results.iter().flat_map(|a| a.errors.iter().map(|e| e.resource.clone())));
-            pass.results.extend(self.sweep(&active, &pass.complete, &listed).await);
+        for f in active.iter_mut().filter(|f| f.shard.is_none()) {
+            let Some(key) = self.shard_of(f) else { continue };
+            match store.set_shard(f, &key).await {
+                Ok(()) => f.shard = Some(key),
+                Err(e) => report.audit_errors.push(AuditError::store(&f.resource_arn, e)),
+            }
         }
-        let mut report = self.finish(report, pass.results).await;
-        // The continuation names where to resume; the resources it left are not listed one by one.
-        report.remaining.clear();
-        report.complete = report.resume_at.is_none();
         report
     }
 
-    /// Lists one service in one region and audits what it found in ARN order, from `after` on,
-    /// starting from the shard's findings loaded with one Query. Returns those findings (`None`
-    /// when there is no store or the Query failed, so the shard cannot sweep).
-    async fn run_shard(&self, service: &dyn Service, region: &str, after: Option<&str>, report: &mut RunReport, pass: &mut Pass) -> Option<Vec<Finding>> {
-        let key = self.shard_key(service, region);
-        let loaded = match self.store {
-            Some(store) => match store.for_shard(&key).await {
-                Ok(found) => Some(found),
-                Err(e) => {
-                    report.audit_errors.push(AuditError::store(&key, e));
-                    None
-                }
-            },
-            None => None,
+    /// One shard on its own (a queued message): `services` in one region of this account (or its
+    /// global services), the first resuming at `after` (the first resource, in ARN order, that a
+    /// previous pass left). Each service's sweep runs once its listing completed and every one of
+    /// its resources was audited; a pass that reaches the deadline returns where to resume in
+    /// [`RunReport::resume_services`] and [`RunReport::resume_at`].
+    pub async fn shard(&self, services: &[String], region: &str, after: Option<&str>) -> RunReport {
+        let mut report = RunReport { kind: "shard".into(), ..Default::default() };
+        let enabled: Vec<&dyn Service> = services.iter().filter_map(|n| self.service(n)).collect();
+        let Some(first) = enabled.first() else {
+            report.ignored_reason = Some(format!("no service of {services:?} is enabled (SERVICES)"));
+            report.kind = "ignored".into();
+            return self.finish(report, Vec::new()).await;
         };
-        if let Some(found) = &loaded {
-            self.known.load(found);
+        let key = self.shard_key(*first, region);
+        report.shard = Some(key.clone());
+        let loaded = self.load_shard(&key, &mut report).await;
+        let mut results = Vec::new();
+        for (i, service) in enabled.iter().enumerate() {
+            if i > 0 && self.out_of_time() {
+                report.resume_services = enabled[i..].iter().map(|s| s.name().to_string()).collect();
+                break;
+            }
+            let mut pass = Pass::default();
+            self.list_and_audit(*service, region, if i == 0 { after } else { None }, &mut report, &mut pass).await;
+            let cut = pass.results.iter().filter_map(|a| a.remaining.clone()).min();
+            if let Some(at) = cut {
+                report.resume_services = enabled[i..].iter().map(|s| s.name().to_string()).collect();
+                report.resume_at = Some(at);
+                results.extend(pass.results);
+                break;
+            }
+            if let Some(loaded) = &loaded {
+                let mine: Vec<Finding> = loaded
+                    .iter()
+                    .filter(|f| f.status != Status::Resolved && self.service_of(f).is_some_and(|s| s.name() == service.name()))
+                    .cloned()
+                    .collect();
+                let mut listed = pass.listed;
+                listed.extend(pass.results.iter().flat_map(|a| a.errors.iter().map(|e| e.resource.clone())));
+                let swept = self.sweep(&mine, &pass.complete, &listed).await;
+                results.extend(pass.results);
+                results.extend(swept);
+            } else {
+                results.extend(pass.results);
+            }
         }
+        self.known.clear();
+        if let Some(p) = &self.progress {
+            p.finish();
+        }
+        if !report.resume_services.is_empty() {
+            tracing::info!(shard = %key, services = ?report.resume_services, resume_at = ?report.resume_at, "deadline near: the shard continues in another pass");
+        }
+        let mut report = self.finish(report, results).await;
+        // The continuation names where to resume; the resources it left are not listed one by one.
+        report.remaining.clear();
+        report.complete = report.resume_services.is_empty();
+        report
+    }
+
+    /// Loads a shard's findings with one paginated Query, for the reconciliations that follow.
+    /// Returns them (`None` when there is no store or the Query failed: the shard cannot sweep).
+    async fn load_shard(&self, key: &str, report: &mut RunReport) -> Option<Vec<Finding>> {
+        let store = self.store?;
+        match store.for_shard(key).await {
+            Ok(found) => {
+                self.known.load(&found);
+                Some(found)
+            }
+            Err(e) => {
+                report.audit_errors.push(AuditError::store(key, e));
+                None
+            }
+        }
+    }
+
+    /// Lists one service in one region and audits what it found in ARN order, from `after` on.
+    async fn list_and_audit(&self, service: &dyn Service, region: &str, after: Option<&str>, report: &mut RunReport, pass: &mut Pass) {
         let scan: Scan = service.scan(&self.cx, region).await;
         report.audit_errors.extend(scan.failures.iter().map(AuditError::read));
         report.incomplete_types.extend(scan.incomplete);
@@ -563,9 +636,7 @@ impl Engine<'_> {
                 a.errors.extend(left.errors);
             }
         }
-        self.known.clear();
         pass.results.extend(results);
-        loaded
     }
 
     /// Audits a shard's units in order, a few at a time. Near the deadline the rest are left
@@ -792,7 +863,7 @@ impl Engine<'_> {
         let mut written = Vec::new();
         for attempt in 0..COMMIT_ATTEMPTS {
             // A shard's findings were loaded with one Query; a retry re-reads consistently.
-            let known = if attempt == 0 { self.known.take(&arn) } else { None };
+            let known = if attempt == 0 { self.known.get(&arn) } else { None };
             let existing = match known {
                 Some(items) => items,
                 None => match store.for_resource(&arn).await {

@@ -26,7 +26,7 @@ pub enum StoreError {
 pub trait FindingStore: Sync {
     /// Every finding of one resource.
     fn for_resource<'a>(&'a self, arn: &'a str) -> BoxFuture<'a, Result<Vec<Finding>, StoreError>>;
-    /// Every finding one shard audits (`account#service#region`): a full scan's one Query for all
+    /// Every finding one shard audits (`account#region`, `account#global`): a full scan's one Query for all
     /// the resources of a service in a region, instead of one per resource.
     fn for_shard<'a>(&'a self, shard: &'a str) -> BoxFuture<'a, Result<Vec<Finding>, StoreError>>;
     /// Writes each change only if its item still carries the `observed_at` that was read (or does
@@ -37,8 +37,9 @@ pub trait FindingStore: Sync {
     fn set_shard<'a>(&'a self, f: &'a Finding, shard: &'a str) -> BoxFuture<'a, Result<(), StoreError>>;
     /// Marks a finding's alert as delivered, unless the item moved on meanwhile.
     fn clear_alert_pending<'a>(&'a self, f: &'a Finding) -> BoxFuture<'a, Result<(), StoreError>>;
-    /// OPEN or SUPPRESSED findings of these types in one account (for the deletion sweep).
-    fn active<'a>(&'a self, types: &'a [ResourceType], account: &'a str) -> BoxFuture<'a, Result<Vec<Finding>, StoreError>>;
+    /// OPEN or SUPPRESSED findings of these types, in one account or (`None`) every account: the
+    /// deletion sweep's input, read once per scheduled scan.
+    fn active<'a>(&'a self, types: &'a [ResourceType], account: Option<&'a str>) -> BoxFuture<'a, Result<Vec<Finding>, StoreError>>;
     /// Findings of one account whose latest transition some sink has not accepted yet.
     fn exports_due<'a>(&'a self, account: &'a str) -> BoxFuture<'a, Result<Vec<Finding>, StoreError>>;
     /// Leaves only `pending` owed on the item, unless it moved on meanwhile (a newer observation
@@ -163,13 +164,13 @@ impl FindingStore for MemoryStore {
         .boxed()
     }
 
-    fn active<'a>(&'a self, types: &'a [ResourceType], account: &'a str) -> BoxFuture<'a, Result<Vec<Finding>, StoreError>> {
+    fn active<'a>(&'a self, types: &'a [ResourceType], account: Option<&'a str>) -> BoxFuture<'a, Result<Vec<Finding>, StoreError>> {
         async move {
             self.broken()?;
             Ok(self
                 .items()
                 .iter()
-                .filter(|f| f.status != Status::Resolved && f.account_id == account && types.contains(&f.resource_type))
+                .filter(|f| f.status != Status::Resolved && account.is_none_or(|a| f.account_id == a) && types.contains(&f.resource_type))
                 .cloned()
                 .collect())
         }

@@ -518,7 +518,7 @@ async fn past_the_deadline_nothing_new_starts_and_nothing_is_swept() {
     late.deadline = Some(std::time::Instant::now());
     let r = late.full_scan().await;
     assert!(!r.complete);
-    assert_eq!(r.remaining, vec![format!("fake in {REGION}")]);
+    assert_eq!(r.remaining, vec![format!("shard {ACCOUNT}#{REGION}")]);
     assert_eq!(h.finding("a").status, Status::Open, "no sweep after a cut-short scan");
     let event = late.resources(&[Target { resource: ResourceRef::new(THING, "a", "", REGION), focus: Focus::EVERYTHING, service: "fake" }], &[]).await;
     assert_eq!(event.remaining.len(), 1);
@@ -635,7 +635,7 @@ async fn a_full_scan_loads_each_shard_with_one_query_and_writes_only_changes() {
     assert_eq!(first.transitions.get(&Transition::New), Some(&10));
     let queries = |s: &MemoryStore| (*s.shard_queries.lock().unwrap(), *s.resource_queries.lock().unwrap());
     assert_eq!(queries(&h.store), (1, 0), "one shard Query, no Query per resource");
-    assert!(h.store.all().iter().all(|f| f.shard.as_deref() == Some("123456789012#fake#us-east-1")), "every item carries its shard");
+    assert!(h.store.all().iter().all(|f| f.shard.as_deref() == Some("123456789012#us-east-1")), "every item carries its shard");
     // Minutes later nothing changed: the ten failures are reported, nothing is written.
     let before = h.store.all();
     let again = h.scan(5).await;
@@ -662,7 +662,7 @@ async fn items_stored_before_the_shard_index_gain_their_key_and_are_still_swept(
     let r = h.scan(5).await;
     assert_eq!(r.transitions.get(&Transition::Resolved), Some(&1), "the old item is swept as gone");
     let f = h.finding("old");
-    assert_eq!((f.status, f.shard.as_deref()), (Status::Resolved, Some("123456789012#fake#us-east-1")));
+    assert_eq!((f.status, f.shard.as_deref()), (Status::Resolved, Some("123456789012#us-east-1")));
 }
 
 #[tokio::test]
@@ -683,11 +683,12 @@ async fn a_shard_cut_by_its_deadline_resumes_where_it_stopped_and_sweeps_only_at
     let mut resolved = 0;
     loop {
         passes += 1;
-        let r = engine.shard("fake", REGION, after.as_deref()).await;
-        assert_eq!(r.shard.as_deref(), Some("123456789012#fake#us-east-1"));
+        let r = engine.shard(&["fake".to_string()], REGION, after.as_deref()).await;
+        assert_eq!(r.shard.as_deref(), Some("123456789012#us-east-1"));
         resolved += r.transitions.get(&Transition::Resolved).copied().unwrap_or(0);
         match r.resume_at {
             Some(next) => {
+                assert_eq!(r.resume_services, ["fake"]);
                 assert!(after.as_deref().is_none_or(|a| a < next.as_str()), "each pass moves forward");
                 assert_eq!(h.finding("t5").status, Status::Open, "no sweep before the last pass");
                 after = Some(next);
@@ -701,6 +702,67 @@ async fn a_shard_cut_by_its_deadline_resumes_where_it_stopped_and_sweeps_only_at
     assert_eq!(h.finding("t5").resolution.as_deref(), Some(RESOLVED_DELETED));
     assert_eq!(h.finding("t0").resolution.as_deref(), Some(RESOLVED_PASSED));
     // The same shard message again changes nothing.
-    let again = h.engine(6).shard("fake", REGION, None).await;
+    let again = h.engine(6).shard(&["fake".to_string()], REGION, None).await;
     assert!(again.transitions.keys().all(|t| !t.is_lifecycle()), "{:?}", again.transitions);
+}
+
+/// A second service that judges the same resources (as S3, IAM and CloudTrail all judge the
+/// account): its own subject, its own check.
+#[derive(Debug, Clone)]
+struct Other {
+    bad: bool,
+}
+
+impl Subject for Other {}
+
+fn other_is_bad(t: &Other, _: &Context) -> Option<Outcome> {
+    Some(if t.bad { Outcome::fail("the other side is bad".into()) } else { Outcome::Pass })
+}
+
+static OTHER_BAD: Check = Check { id: "fake_other_bad", eval: &On(other_is_bad), ..BAD };
+static OTHER_CHECKS: &[&Check] = &[&OTHER_BAD];
+static OTHER_INFO: ServiceInfo = ServiceInfo { name: "other", types: &[], checks: OTHER_CHECKS, events: &[], global: false, permissions: &[] };
+
+#[derive(Default)]
+struct OtherService(Mutex<bool>);
+
+impl Service for OtherService {
+    fn info(&self) -> &'static ServiceInfo {
+        &OTHER_INFO
+    }
+    fn parse_arn(&self, _: &Arn) -> Option<ResourceRef> {
+        None
+    }
+    fn scan<'a>(&'a self, cx: &'a ReadCx<'a>, region: &'a str) -> BoxFuture<'a, Scan> {
+        async move {
+            let bad = *self.0.lock().unwrap();
+            Scan { snapshots: vec![Snapshot::new(ResourceRef::new(THING, "a", cx.account_id, region), Other { bad })], ..Scan::default() }
+        }
+        .boxed()
+    }
+    fn read<'a>(&'a self, _cx: &'a ReadCx<'a>, _target: &'a Target) -> BoxFuture<'a, Vec<Read>> {
+        async move { Vec::new() }.boxed()
+    }
+}
+
+#[tokio::test]
+async fn two_services_judging_one_resource_in_a_shard_each_settle_their_own_findings() {
+    let mut h = Harness::new();
+    h.settings.services.insert("other".into());
+    let other = OtherService::default();
+    let services: &[&dyn Service] = vec![&h.fake as &dyn Service, &other as &dyn Service].leak();
+    let scan = |minute| {
+        let mut e = h.engine(minute);
+        e.services = services;
+        async move { e.full_scan().await }
+    };
+    h.fake.set("a", true);
+    *other.0.lock().unwrap() = true;
+    let first = scan(0).await;
+    assert_eq!(first.transitions.get(&Transition::New), Some(&2));
+    h.fake.set("a", false);
+    *other.0.lock().unwrap() = false;
+    let second = scan(5).await;
+    assert_eq!(second.transitions.get(&Transition::Resolved), Some(&2), "{:?}", second.transitions);
+    assert!(h.store.all().iter().all(|f| f.status == Status::Resolved));
 }
