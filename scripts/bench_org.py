@@ -108,10 +108,15 @@ def invoke(vigil, env, event, stats):
     os.unlink(ops.name)
     os.unlink(f.name)
     audited = 0
+    rss_kib = 0
     for line in out.splitlines():
         if line.startswith("Resources:"):
             audited = int(line.split()[1])
-    stats.add(calls, busy, usage.ru_maxrss, audited)
+        # The worker's own peak (VmHWM): wait4's ru_maxrss would include this Python process,
+        # whose memory the child had at fork.
+        if line.startswith("Peak RSS:"):
+            rss_kib = int(float(line.split()[2]) * 1024)
+    stats.add(calls, busy, rss_kib, audited)
     return os.waitstatus_to_exitcode(status)
 
 

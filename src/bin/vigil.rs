@@ -463,11 +463,21 @@ async fn execute(event: Value, args: RunArgs, progress: bool) -> Result<ExitCode
         (Some(reason), vigil::render::Format::Table) => println!("Ignored: {reason}"),
         _ => emit(args.format, &report.findings, Some(&report), args.out_file.as_deref())?,
     }
+    if let (vigil::render::Format::Table, Some(kib)) = (args.format, peak_rss_kib()) {
+        println!("Peak RSS: {:.1} MiB", kib as f64 / 1024.0);
+    }
     // A batch of queued shards with messages to retry (as SQS would be told): exit 2.
     if report.batch_item_failures.as_ref().is_some_and(|f| !f.is_empty()) {
         return Ok(ExitCode::from(2));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// This process's peak resident set (Linux `VmHWM`), for the summary and the benchmarks: a
+/// parent's `wait4` would count the memory the parent had when it forked.
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
 /// Reads the finding of `check` on `resource`, applies `change` to it, and writes it back on the
