@@ -216,15 +216,23 @@ fn the_member_role_reads_exactly_what_the_central_role_reads() {
     assert_eq!(granted, services, "every service's read action, and only those");
 }
 
-/// The member and region templates forward exactly the events the central rule routes.
+/// The member and region templates forward exactly the events the central rule routes, to the
+/// central bus only, with a role that can do nothing else.
 #[test]
 fn forwarded_events_are_the_routed_events() {
     let central = template()["Resources"]["AuditorFunction"]["Properties"]["Events"]["ChangeEvents"]["Properties"]["Pattern"].clone();
     for file in ["member.yaml", "region.yaml"] {
         let t = template_file(file);
         assert_eq!(t["Resources"]["ForwardChangeEvents"]["Properties"]["EventPattern"], central, "{file}");
-        let target = &t["Resources"]["ForwardChangeEvents"]["Properties"]["Targets"][0]["Arn"]["Fn::Sub"];
-        assert_eq!(target, "arn:${AWS::Partition}:events:${CentralRegion}:${CentralAccountId}:event-bus/default", "{file}");
+        let target = &t["Resources"]["ForwardChangeEvents"]["Properties"]["Targets"][0]["Arn"];
+        assert_eq!(target["Fn::Sub"], "arn:${AWS::Partition}:events:${CentralRegion}:${CentralAccountId}:event-bus/default", "{file}");
+        // The forwarding role may put events on that bus and do nothing else.
+        let role = &t["Resources"]["ForwardRole"]["Properties"];
+        assert_eq!(role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"], "events.amazonaws.com", "{file}");
+        let statements: Vec<&Value> = role["Policies"].as_array().unwrap().iter().flat_map(|p| p["PolicyDocument"]["Statement"].as_array().unwrap()).collect();
+        assert_eq!(statements.len(), 1, "{file}");
+        assert_eq!(as_list(&statements[0]["Action"]), ["events:PutEvents"], "{file}");
+        assert_eq!(&statements[0]["Resource"], target, "{file}: only the central bus");
     }
     let policy = &template()["Resources"]["OrganizationEventsPolicy"]["Properties"]["Statement"];
     assert_eq!(policy["Condition"]["StringEquals"]["aws:PrincipalOrgID"], serde_json::json!({"Ref": "OrganizationId"}));
