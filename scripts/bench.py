@@ -31,19 +31,23 @@ def start_moto(iam_managed_policies=True):
     sys.exit("moto did not start")
 
 
-def seed(endpoint, n):
-    kw = dict(endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="bench", aws_secret_access_key="bench")
-    ddb, sns, sqs, s3 = (boto3.client(s, **kw) for s in ("dynamodb", "sns", "sqs", "s3"))
+def create_table(ddb):
+    """The findings table with the template's keys and indexes."""
     ddb.create_table(
         TableName="vigil-findings", BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in ("resource_arn", "check_id", "status_severity", "opened_at", "export_due", "shard")],
         KeySchema=[{"AttributeName": "resource_arn", "KeyType": "HASH"}, {"AttributeName": "check_id", "KeyType": "RANGE"}],
-        GlobalSecondaryIndexes=[{"IndexName": "by_status_severity", "Projection": {"ProjectionType": "ALL"},
-                                 "KeySchema": [{"AttributeName": "status_severity", "KeyType": "HASH"}, {"AttributeName": "opened_at", "KeyType": "RANGE"}]},
-                                {"IndexName": "by_export_due", "Projection": {"ProjectionType": "ALL"},
-                                 "KeySchema": [{"AttributeName": "export_due", "KeyType": "HASH"}]},
-                                {"IndexName": "by_shard", "Projection": {"ProjectionType": "ALL"},
-                                 "KeySchema": [{"AttributeName": "shard", "KeyType": "HASH"}]}])
+        GlobalSecondaryIndexes=[
+            {"IndexName": "by_status_severity", "Projection": {"ProjectionType": "ALL"},
+             "KeySchema": [{"AttributeName": "status_severity", "KeyType": "HASH"}, {"AttributeName": "opened_at", "KeyType": "RANGE"}]},
+            {"IndexName": "by_export_due", "Projection": {"ProjectionType": "ALL"}, "KeySchema": [{"AttributeName": "export_due", "KeyType": "HASH"}]},
+            {"IndexName": "by_shard", "Projection": {"ProjectionType": "ALL"}, "KeySchema": [{"AttributeName": "shard", "KeyType": "HASH"}]}])
+
+
+def seed(endpoint, n):
+    kw = dict(endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="bench", aws_secret_access_key="bench")
+    ddb, sns, sqs, s3 = (boto3.client(s, **kw) for s in ("dynamodb", "sns", "sqs", "s3"))
+    create_table(ddb)
     topic = sns.create_topic(Name="vigil-alerts")["TopicArn"]
     sqs.create_queue(QueueName="inbox")
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint="arn:aws:sqs:us-east-1:123456789012:inbox")

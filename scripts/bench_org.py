@@ -13,7 +13,7 @@ import argparse, collections, json, os, queue, subprocess, sys, tempfile, thread
 import boto3
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import start_moto, ROOT  # noqa: E402
+from bench import create_table, start_moto, ROOT  # noqa: E402
 
 REGIONS = ["us-east-1", "eu-west-1"]
 # List prices (us-east-1, arm64 Lambda, DynamoDB on demand, SQS standard), per unit.
@@ -31,16 +31,7 @@ def client(kind, endpoint, region="us-east-1", creds=None):
 
 
 def seed(endpoint, accounts, resources):
-    ddb = client("dynamodb", endpoint)
-    ddb.create_table(
-        TableName="vigil-findings", BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in ("resource_arn", "check_id", "status_severity", "opened_at", "export_due", "shard")],
-        KeySchema=[{"AttributeName": "resource_arn", "KeyType": "HASH"}, {"AttributeName": "check_id", "KeyType": "RANGE"}],
-        GlobalSecondaryIndexes=[
-            {"IndexName": "by_status_severity", "Projection": {"ProjectionType": "ALL"},
-             "KeySchema": [{"AttributeName": "status_severity", "KeyType": "HASH"}, {"AttributeName": "opened_at", "KeyType": "RANGE"}]},
-            {"IndexName": "by_export_due", "Projection": {"ProjectionType": "ALL"}, "KeySchema": [{"AttributeName": "export_due", "KeyType": "HASH"}]},
-            {"IndexName": "by_shard", "Projection": {"ProjectionType": "ALL"}, "KeySchema": [{"AttributeName": "shard", "KeyType": "HASH"}]}])
+    create_table(client("dynamodb", endpoint))
     topic = client("sns", endpoint).create_topic(Name="vigil-alerts")["TopicArn"]
     shards = client("sqs", endpoint).create_queue(QueueName="vigil-shards")["QueueUrl"]
     org = client("organizations", endpoint)

@@ -102,47 +102,42 @@ impl Store {
         }
     }
 
-    /// Writes the shard key onto an item stored before the shard index existed, unless the
-    /// item moved on meanwhile.
-    pub async fn set_shard(&self, f: &Finding, shard: &str) -> Result<(), StoreError> {
-        let res = self
-            .client
+    /// An UpdateItem of the item `f` was read from, on the condition that it still carries the
+    /// observation that was read.
+    fn update_as_read(&self, f: &Finding) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
+        self.client
             .update_item()
             .table_name(&self.table)
             .key("resource_arn", AttributeValue::S(f.resource_arn.clone()))
             .key("check_id", AttributeValue::S(f.check_id.clone()))
-            .update_expression("SET #s = :s")
             .condition_expression("observed_at = :obs")
-            .expression_attribute_names("#s", "shard")
-            .expression_attribute_values(":s", AttributeValue::S(shard.to_string()))
             .expression_attribute_values(":obs", AttributeValue::S(f.observed_at.clone()))
-            .send()
-            .await;
-        match res {
+    }
+
+    /// Sends an [`Store::update_as_read`]: an item that moved on meanwhile is left as it is (its
+    /// newer observation carries its own state), which is not an error.
+    async fn unless_moved_on(update: aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder) -> Result<(), StoreError> {
+        match update.send().await {
             Ok(_) => Ok(()),
             Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Ok(()),
             Err(e) => Err(classify(&e).into()),
         }
     }
 
+    /// Writes the shard key onto an item stored before the shard index existed, unless the
+    /// item moved on meanwhile.
+    pub async fn set_shard(&self, f: &Finding, shard: &str) -> Result<(), StoreError> {
+        let update = self
+            .update_as_read(f)
+            .update_expression("SET #s = :s")
+            .expression_attribute_names("#s", "shard")
+            .expression_attribute_values(":s", AttributeValue::S(shard.to_string()));
+        Self::unless_moved_on(update).await
+    }
+
     /// Marks a finding's alert as delivered, unless the item moved on meanwhile.
     pub async fn clear_alert_pending(&self, f: &Finding) -> Result<(), StoreError> {
-        let res = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("resource_arn", AttributeValue::S(f.resource_arn.clone()))
-            .key("check_id", AttributeValue::S(f.check_id.clone()))
-            .update_expression("REMOVE alert_pending")
-            .condition_expression("observed_at = :obs")
-            .expression_attribute_values(":obs", AttributeValue::S(f.observed_at.clone()))
-            .send()
-            .await;
-        match res {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Ok(()),
-            Err(e) => Err(classify(&e).into()),
-        }
+        Self::unless_moved_on(self.update_as_read(f).update_expression("REMOVE alert_pending")).await
     }
 
     /// Findings with one status and severity, newest first (GSI Query, no Scan).
@@ -222,25 +217,13 @@ impl Store {
 
     /// Leaves only `pending` owed, unless the item moved on since `f` was read.
     pub async fn settle_exports(&self, f: &Finding, pending: &[String]) -> Result<(), StoreError> {
-        let update = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("resource_arn", AttributeValue::S(f.resource_arn.clone()))
-            .key("check_id", AttributeValue::S(f.check_id.clone()))
-            .condition_expression("observed_at = :obs")
-            .expression_attribute_values(":obs", AttributeValue::S(f.observed_at.clone()));
         let update = if pending.is_empty() {
-            update.update_expression("REMOVE exports_pending, export_due")
+            self.update_as_read(f).update_expression("REMOVE exports_pending, export_due")
         } else {
             let list = pending.iter().map(|s| AttributeValue::S(s.clone())).collect();
-            update.update_expression("SET exports_pending = :p").expression_attribute_values(":p", AttributeValue::L(list))
+            self.update_as_read(f).update_expression("SET exports_pending = :p").expression_attribute_values(":p", AttributeValue::L(list))
         };
-        match update.send().await {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Ok(()),
-            Err(e) => Err(classify(&e).into()),
-        }
+        Self::unless_moved_on(update).await
     }
 }
 

@@ -78,13 +78,7 @@ async fn seed(w: &World) {
     let ec2 = aws_sdk_ec2::Client::new(&w.sdk);
     let vpc = ec2.create_vpc().cidr_block("10.40.0.0/16").send().await.unwrap().vpc.unwrap().vpc_id.unwrap();
     let sg = ec2.create_security_group().group_name("faults-ssh").description("ssh").vpc_id(&vpc).send().await.unwrap().group_id.unwrap();
-    let ssh = aws_sdk_ec2::types::IpPermission::builder()
-        .ip_protocol("tcp")
-        .from_port(22)
-        .to_port(22)
-        .ip_ranges(aws_sdk_ec2::types::IpRange::builder().cidr_ip("0.0.0.0/0").build())
-        .build();
-    ec2.authorize_security_group_ingress().group_id(&sg).ip_permissions(ssh).send().await.unwrap();
+    open_to_world(&ec2, &sg, 22).await;
     let mut subnets = Vec::new();
     for (cidr, az) in [("10.40.1.0/24", "us-east-1a"), ("10.40.2.0/24", "us-east-1b")] {
         let s = ec2.create_subnet().vpc_id(&vpc).cidr_block(cidr).availability_zone(az).send().await.unwrap();

@@ -67,13 +67,7 @@ async fn lambda_handles_schedule_then_one_change_event() {
     // A network change: RDP opened to the internet on a new group; only that group is re-read.
     let ec2 = aws_sdk_ec2::Client::new(&w.sdk);
     let sg = ec2.create_security_group().group_name("rdp").description("rdp").send().await.unwrap().group_id.unwrap();
-    let rdp = aws_sdk_ec2::types::IpPermission::builder()
-        .ip_protocol("tcp")
-        .from_port(3389)
-        .to_port(3389)
-        .ip_ranges(aws_sdk_ec2::types::IpRange::builder().cidr_ip("0.0.0.0/0").build())
-        .build();
-    ec2.authorize_security_group_ingress().group_id(&sg).ip_permissions(rdp).send().await.unwrap();
+    open_to_world(&ec2, &sg, 3389).await;
     let mut change = common::event("ec2/AuthorizeSecurityGroupIngress.json");
     change["region"] = serde_json::json!(REGION);
     change["detail"]["awsRegion"] = serde_json::json!(REGION);

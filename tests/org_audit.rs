@@ -34,13 +34,7 @@ async fn member_sdk(w: &World, account: &str) -> aws_config::SdkConfig {
 async fn open_ssh(sdk: &aws_config::SdkConfig, region: &str) -> String {
     let ec2 = aws_sdk_ec2::Client::from_conf(aws_sdk_ec2::config::Builder::from(sdk).region(aws_config::Region::new(region.to_string())).build());
     let sg = ec2.create_security_group().group_name("ssh").description("ssh").send().await.unwrap().group_id.unwrap();
-    let ssh = aws_sdk_ec2::types::IpPermission::builder()
-        .ip_protocol("tcp")
-        .from_port(22)
-        .to_port(22)
-        .ip_ranges(aws_sdk_ec2::types::IpRange::builder().cidr_ip("0.0.0.0/0").build())
-        .build();
-    ec2.authorize_security_group_ingress().group_id(&sg).ip_permissions(ssh).send().await.unwrap();
+    open_to_world(&ec2, &sg, 22).await;
     sg
 }
 

@@ -629,13 +629,7 @@ impl Engine<'_> {
         units.sort_by(|a, b| a.0.cmp(&b.0));
         let mut results = self.audit_units(units, after.is_some()).await;
         // Resources read and found out of scope leave it now, from the loaded findings (no Query).
-        for a in results.iter_mut() {
-            if let Some(r) = a.out_of_scope.take() {
-                let left = self.leave_scope(&r).await;
-                a.changes.extend(left.changes);
-                a.errors.extend(left.errors);
-            }
-        }
+        self.settle_out_of_scope(&mut results).await;
         pass.results.extend(results);
     }
 
@@ -701,7 +695,13 @@ impl Engine<'_> {
             }
         }
         // An event names one resource: resolving its findings when it left scope costs one read
-        // of its findings (a full scan does it from the sweep's listing instead).
+        // of its findings.
+        self.settle_out_of_scope(&mut results).await;
+        self.finish(report, results).await
+    }
+
+    /// Resolves the findings of the resources these results found out of scope, onto each result.
+    async fn settle_out_of_scope(&self, results: &mut [Audited]) {
         for a in results.iter_mut() {
             if let Some(r) = a.out_of_scope.take() {
                 let left = self.leave_scope(&r).await;
@@ -709,7 +709,6 @@ impl Engine<'_> {
                 a.errors.extend(left.errors);
             }
         }
-        self.finish(report, results).await
     }
 
     /// Reads and judges each target, a few at a time.

@@ -241,6 +241,17 @@ pub async fn create_table(ddb: &aws_sdk_dynamodb::Client, name: &str) {
         .unwrap();
 }
 
+/// Opens TCP `port` of a security group to the whole IPv4 internet.
+pub async fn open_to_world(ec2: &aws_sdk_ec2::Client, group: &str, port: i32) {
+    let rule = aws_sdk_ec2::types::IpPermission::builder()
+        .ip_protocol("tcp")
+        .from_port(port)
+        .to_port(port)
+        .ip_ranges(aws_sdk_ec2::types::IpRange::builder().cidr_ip("0.0.0.0/0").build())
+        .build();
+    ec2.authorize_security_group_ingress().group_id(group).ip_permissions(rule).send().await.unwrap();
+}
+
 /// Bucket seeding helpers.
 pub async fn bucket(s3: &aws_sdk_s3::Client, name: &str) {
     s3.create_bucket().bucket(name).send().await.unwrap();
